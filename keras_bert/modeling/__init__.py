@@ -1,0 +1,1 @@
+"""Keras layers and models of BERT: embeddings, Transformer blocks, encoder, heads."""
