@@ -1,6 +1,30 @@
-"""keras_bert: build, pretrain, fine-tune and serve BERT in Keras 3 and TensorFlow."""
+"""keras_bert: build, pretrain, fine-tune and serve BERT in Keras 3 and TensorFlow.
 
-from keras_bert.config import BertConfig
-from keras_bert.modeling.encoder import BertEncoder
+The public API is re-exported here. Names load on first use (PEP 562), so `keras-bert --help`
+and the command line's TensorFlow log settings take effect before TensorFlow is imported.
+"""
+
+import importlib
 
 __version__ = "0.1.0"
+
+# Public name -> module that defines it.
+_PUBLIC_API = {
+    "BertConfig": "keras_bert.config",
+    "BertEncoder": "keras_bert.modeling.encoder",
+    "MaskedLMHead": "keras_bert.modeling.masked_lm_head",
+}
+
+__all__ = sorted(_PUBLIC_API)
+
+
+def __getattr__(name):
+    if name not in _PUBLIC_API:
+        raise AttributeError(f"module 'keras_bert' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_PUBLIC_API[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)
