@@ -1,0 +1,1 @@
+"""Checkpoint interop: our model folder, Google's TF1 checkpoints and Hugging Face weights."""
