@@ -13,6 +13,18 @@ _PUBLIC_API = {
     "BertConfig": "keras_bert.config",
     "BertEncoder": "keras_bert.modeling.encoder",
     "MaskedLMHead": "keras_bert.modeling.masked_lm_head",
+    "BertClassifier": "keras_bert.tasks.classifier",
+    "ClassificationF1": "keras_bert.tasks.classification_f1",
+    "finetune_classifier": "keras_bert.tasks.classifier_training",
+    "LabelVocabulary": "keras_bert.data.label_vocabulary",
+    "read_labelled_file": "keras_bert.data.labelled",
+    "classification_dataset": "keras_bert.data.labelled",
+    "LoadedBert": "keras_bert.interop.loaded_bert",
+    "load_checkpoint": "keras_bert.interop.loader",
+    "save_checkpoint": "keras_bert.interop.loader",
+    "save_google_checkpoint": "keras_bert.interop.google",
+    "save_hugging_face": "keras_bert.interop.hugging_face",
+    "write_model_folder": "keras_bert.interop.native",
 }
 
 __all__ = sorted(_PUBLIC_API)

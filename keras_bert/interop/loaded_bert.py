@@ -52,3 +52,47 @@ class LoadedBert:
                 self.vocab_file = vocab_file
             self._tokenizer = BertTokenizer.from_vocab_file(vocab_file, lowercase=self.lowercase)
         return self._tokenizer
+
+
+def as_loaded_bert(model, vocabulary=None, lowercase=None):
+    """A `LoadedBert` for a writer: `model` is one already, or a pretrainer or an encoder.
+
+    A classifier's encoder is written, its classification head is not (Google's and Hugging
+    Face's BERT checkpoints have no standard place for it).
+    """
+    from keras_bert.interop.vocab_file import check_vocabulary_size, read_vocab_file
+
+    if isinstance(model, LoadedBert):
+        if vocabulary is not None or lowercase is not None:
+            raise ValueError("A LoadedBert carries its own vocabulary and lowercase setting.")
+        return model
+    if vocabulary is None or lowercase is None:
+        raise ValueError(
+            "Writing a bare model needs vocabulary= (tokens or a vocab.txt path) and lowercase=."
+        )
+    if isinstance(vocabulary, (str, os.PathLike)):
+        vocab_file, vocabulary = str(vocabulary), read_vocab_file(vocabulary)
+    else:
+        vocab_file, vocabulary = None, list(vocabulary)
+    pretrainer = classifier = None
+    if hasattr(model, "masked_lm_head"):
+        pretrainer, encoder = model, model.encoder
+    elif hasattr(model, "transformer_blocks"):
+        encoder = model
+    elif hasattr(model, "encoder"):
+        classifier, encoder = model, model.encoder
+    else:
+        raise TypeError(
+            f"Expected a LoadedBert, BertPretrainer, BertClassifier or BertEncoder, got "
+            f"{type(model).__name__}."
+        )
+    check_vocabulary_size(vocabulary, encoder.config, "the model to write")
+    return LoadedBert(
+        config=encoder.config,
+        vocabulary=vocabulary,
+        lowercase=bool(lowercase),
+        encoder=encoder,
+        pretrainer=pretrainer,
+        classifier=classifier,
+        vocab_file=vocab_file,
+    )

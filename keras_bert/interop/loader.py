@@ -1,0 +1,102 @@
+"""`load_checkpoint` and `save_checkpoint`: one entry point for every checkpoint format.
+
+The format of a folder is recognised by its files:
+    keras_bert   keras_bert.json (+ bert_config.json, vocab.txt, encoder.weights.h5)
+    google       bert_config.json + a *.ckpt*.index TF checkpoint + vocab.txt
+    huggingface  config.json + model.safetensors / model.safetensors.index.json /
+                 pytorch_model.bin (+ vocab.txt or tokenizer.json)
+"""
+
+import os
+
+from keras_bert.interop import google, hugging_face, native
+
+FORMATS = ("keras_bert", "google", "huggingface")
+
+FORMAT_NEEDS = {
+    "keras_bert": "keras_bert.json, bert_config.json, vocab.txt, encoder.weights.h5",
+    "google": "bert_config.json, vocab.txt and a TF checkpoint (bert_model.ckpt.index + .data-*)",
+    "huggingface": "config.json and model.safetensors (or model.safetensors.index.json, or "
+    "pytorch_model.bin) plus vocab.txt or tokenizer.json",
+}
+
+
+def detect_format(path):
+    """"keras_bert", "google" or "huggingface"; a clear error for anything else."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"Checkpoint folder not found: {path}")
+    if not os.path.isdir(path):
+        raise ValueError(
+            f"{path} is a file; load_checkpoint takes the folder that holds a checkpoint "
+            f"(for a Google checkpoint prefix such as .../bert_model.ckpt, pass its folder)."
+        )
+    if native.is_model_folder(path):
+        return "keras_bert"
+    if google.is_google_folder(path):
+        return "google"
+    if hugging_face.is_hugging_face_folder(path):
+        return "huggingface"
+    found = sorted(os.listdir(path))
+    listing = ", ".join(found[:20]) + (" ..." if len(found) > 20 else "") if found else "nothing"
+    needs = "; ".join(f"{name}: {files}" for name, files in FORMAT_NEEDS.items())
+    raise ValueError(
+        f"{path} is not a checkpoint folder keras_bert recognises. Found: {listing}. "
+        f"Each format needs: {needs}."
+    )
+
+
+def load_checkpoint(path, hidden_act=None, lowercase=None, format=None):
+    """Load a BERT checkpoint folder of any supported format into a `LoadedBert`.
+
+    Args:
+        path: the folder.
+        hidden_act: our activation name, replacing the checkpoint's (Google's "gelu" is read
+            as "gelu_approx", the tanh form it is in Google's code).
+        lowercase: whether the tokenizer lowercases, replacing what the folder says or
+            what is guessed from it (see `LoadedBert.metadata["notes"]`).
+        format: "keras_bert", "google" or "huggingface" to insist on one; default: detected.
+
+    Returns a `LoadedBert` with `.config`, `.tokenizer`, `.encoder`, `.pretrainer` (when the
+    pretraining heads are in the checkpoint), `.classifier` (our format), `.metadata`,
+    `.format`.
+    """
+    path = os.fspath(path)
+    detected = detect_format(path)
+    if format is not None and format != detected:
+        if format not in FORMATS:
+            raise ValueError(f"Unknown checkpoint format {format!r}; use one of {FORMATS}.")
+        raise ValueError(
+            f"{path} looks like a {detected!r} folder, not {format!r} ({format} needs "
+            f"{FORMAT_NEEDS[format]})."
+        )
+    if detected == "keras_bert":
+        return native.read_model_folder(path, hidden_act=hidden_act, lowercase=lowercase)
+    if detected == "google":
+        return google.read_google_checkpoint(path, hidden_act=hidden_act, lowercase=lowercase)
+    return hugging_face.read_hugging_face(path, hidden_act=hidden_act, lowercase=lowercase)
+
+
+def save_checkpoint(loaded, path, format):
+    """Write a `LoadedBert` to `path` in `format` ("keras_bert", "google" or "huggingface")."""
+    if format == "keras_bert":
+        metadata = {
+            key: value
+            for key, value in (loaded.metadata or {}).items()
+            if loaded.format == "keras_bert" and key not in ("task",)
+        }
+        return native.write_model_folder(
+            path,
+            config=loaded.config,
+            vocabulary=loaded.vocabulary,
+            lowercase=loaded.lowercase,
+            encoder=loaded.encoder,
+            pretrainer=loaded.pretrainer,
+            classifier=loaded.classifier,
+            metadata=metadata,
+        )
+    if format == "google":
+        return google.save_google_checkpoint(loaded, path)
+    if format == "huggingface":
+        return hugging_face.save_hugging_face(loaded, path)
+    raise ValueError(f"Unknown checkpoint format {format!r}; use one of {FORMATS}.")
