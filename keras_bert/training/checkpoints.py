@@ -1,0 +1,103 @@
+"""Step checkpoints of the full training state, and restoring the latest one to resume.
+
+A checkpoint is the model's `.weights.h5` (Keras stores the compiled optimizer's variables,
+its iteration counter included, in the same file) plus `checkpoint.json` naming the file and
+the step. The learning-rate schedule is a function of the optimizer's iterations, so restoring
+the optimizer restores the schedule too. Files are written under a temporary name and renamed,
+so a process killed mid-write leaves the previous checkpoint intact.
+"""
+
+import json
+import os
+import time
+
+import keras
+
+STATE_FILE = "checkpoint.json"
+
+
+def checkpoint_name(step):
+    return f"ckpt-{step:08d}.weights.h5"
+
+
+def read_checkpoint_state(directory):
+    """The {"step", "file", ...} record of the latest checkpoint in `directory`, or None."""
+    path = os.path.join(directory, STATE_FILE)
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as file:
+        state = json.load(file)
+    if not os.path.isfile(os.path.join(directory, state["file"])):
+        raise ValueError(f"{path} names {state['file']}, which is missing; delete {directory} to start over.")
+    return state
+
+
+def save_checkpoint(model, directory, step, keep=2):
+    """Write the model + optimizer state at `step`; keep the `keep` newest checkpoints."""
+    os.makedirs(directory, exist_ok=True)
+    name = checkpoint_name(step)
+    partial = os.path.join(directory, f"partial-{name}")
+    model.save_weights(partial)
+    os.replace(partial, os.path.join(directory, name))
+    _write_json_atomically(
+        os.path.join(directory, STATE_FILE), {"step": int(step), "file": name, "time": time.time()}
+    )
+    saved = sorted(f for f in os.listdir(directory) if f.startswith("ckpt-") and f.endswith(".weights.h5"))
+    for stale in saved[:-keep]:
+        os.remove(os.path.join(directory, stale))
+
+
+def restore_latest_checkpoint(model, directory):
+    """Load the newest checkpoint into the compiled `model`; return its step (0 if none)."""
+    state = read_checkpoint_state(directory)
+    if state is None:
+        return 0
+    if model.optimizer is None:
+        raise ValueError("Compile the model before restoring a checkpoint (it holds optimizer state).")
+    with model.distribute_strategy.scope():
+        # The optimizer's slots must exist before its saved values can be loaded into them.
+        model.optimizer.build(model.trainable_variables)
+    model.load_weights(os.path.join(directory, state["file"]))
+    return int(state["step"])
+
+
+def _write_json_atomically(path, value):
+    partial = path + ".partial"
+    with open(partial, "w", encoding="utf-8") as file:
+        json.dump(value, file, indent=2)
+        file.write("\n")
+    os.replace(partial, path)
+
+
+class StepCheckpoint(keras.callbacks.Callback):
+    """Checkpoint every `every_steps` optimizer steps and at `total_steps`, where it stops
+    training (the last epoch of a resumable run may be cut short).
+
+    Steps are counted from batches (`initial_step` + batches seen) // `accumulation_steps`,
+    so counting needs no read of the optimizer's variables on every batch.
+    """
+
+    def __init__(self, directory, every_steps, total_steps, initial_step=0, accumulation_steps=1, keep=2):
+        super().__init__()
+        self.directory = directory
+        self.every_steps = every_steps
+        self.total_steps = total_steps
+        self.accumulation_steps = accumulation_steps
+        self.keep = keep
+        self.batches = initial_step * accumulation_steps
+        self.last_saved_step = initial_step
+
+    @property
+    def step(self):
+        return self.batches // self.accumulation_steps
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+        step = self.step
+        if self.batches % self.accumulation_steps:
+            return
+        if step >= self.total_steps:
+            self.model.stop_training = True
+        if step != self.last_saved_step and (step % self.every_steps == 0 or step >= self.total_steps):
+            save_checkpoint(self.model, self.directory, step, keep=self.keep)
+            self.last_saved_step = step

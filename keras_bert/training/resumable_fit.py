@@ -1,0 +1,93 @@
+"""`fit_resumable`: `model.fit` for a fixed number of optimizer steps that survives being killed.
+
+Run the same call again after a crash and it restores the last checkpoint (weights, optimizer
+slots, iteration counter and so the learning-rate schedule) and trains only the remaining
+steps. One Keras epoch is one checkpoint interval, so every epoch ends on a checkpoint, a
+validation pass and a history record, and a resumed run starts at an epoch boundary.
+"""
+
+import dataclasses
+import math
+import os
+import time
+
+from keras_bert.training.checkpoints import StepCheckpoint, restore_latest_checkpoint
+from keras_bert.training.curves import plot_training_curves
+from keras_bert.training.step_history import StepHistory
+from keras_bert.training.tensorboard_scalars import StepTensorBoard
+
+CHECKPOINT_DIR = "checkpoints"
+LOG_DIR = "logs"
+HISTORY_FILE = "history.json"
+CURVES_FILE = "training_curves.png"
+
+
+@dataclasses.dataclass
+class FitResult:
+    initial_step: int  # restored from a checkpoint (0 for a fresh run)
+    final_step: int
+    seconds: float  # wall time of this process's training (tracing included)
+    history: dict  # {"train": [...], "validation": [...]} by step, over all resumed runs
+    curves_path: str
+
+
+def accumulation_steps_of(optimizer):
+    inner = getattr(optimizer, "inner_optimizer", optimizer)  # LossScaleOptimizer wraps
+    return getattr(inner, "gradient_accumulation_steps", None) or 1
+
+
+def fit_resumable(
+    model,
+    dataset,
+    total_steps,
+    out_dir,
+    checkpoint_every=1000,
+    validation_data=None,
+    validation_steps=None,
+    log_every=None,
+    callbacks=(),
+    verbose="auto",
+    baselines=None,
+    title=None,
+):
+    """Train the compiled `model` on `dataset` (repeated) until `total_steps` optimizer steps.
+
+    Writes under `out_dir`: `checkpoints/` (the last two), `logs/` (TensorBoard),
+    `history.json` and `training_curves.png` (with `baselines`, {name: accuracy}, drawn as
+    lines). Returns a `FitResult`.
+    """
+    if not isinstance(total_steps, int) or total_steps <= 0:
+        raise ValueError(f"total_steps must be a positive integer, got {total_steps!r}.")
+    if not isinstance(checkpoint_every, int) or checkpoint_every <= 0:
+        raise ValueError(f"checkpoint_every must be a positive integer, got {checkpoint_every!r}.")
+    checkpoint_every = min(checkpoint_every, total_steps)
+    log_every = log_every or max(1, min(50, checkpoint_every // 4))
+    os.makedirs(out_dir, exist_ok=True)
+    checkpoint_dir = os.path.join(out_dir, CHECKPOINT_DIR)
+    history_path = os.path.join(out_dir, HISTORY_FILE)
+
+    initial_step = restore_latest_checkpoint(model, checkpoint_dir)
+    accumulation = accumulation_steps_of(model.optimizer)
+    counters = dict(initial_step=initial_step, accumulation_steps=accumulation)
+    checkpointer = StepCheckpoint(checkpoint_dir, checkpoint_every, total_steps, **counters)
+    history = StepHistory(history_path, log_every, **counters)
+    tensorboard = StepTensorBoard(os.path.join(out_dir, LOG_DIR), log_every, **counters)
+
+    start = time.perf_counter()
+    if initial_step < total_steps:
+        model.fit(
+            dataset.repeat(),
+            epochs=math.ceil(total_steps / checkpoint_every),
+            initial_epoch=initial_step // checkpoint_every,
+            steps_per_epoch=checkpoint_every * accumulation,
+            validation_data=validation_data,
+            validation_steps=validation_steps,
+            callbacks=[checkpointer, history, tensorboard, *callbacks],
+            verbose=verbose,
+        )
+    seconds = time.perf_counter() - start
+    records = dict(history.history)
+    if baselines:
+        records["baselines"] = dict(baselines)
+    curves_path = plot_training_curves(records, os.path.join(out_dir, CURVES_FILE), title=title)
+    return FitResult(initial_step, checkpointer.step, seconds, history.history, curves_path)

@@ -1,0 +1,71 @@
+"""The training history by optimizer step, kept in `history.json` across resumed runs.
+
+Keras's `History` restarts at every `fit` and counts epochs; a resumed pretraining run needs
+one record by step, where the records made after the last checkpoint (lost work, redone on
+resume) are dropped so the curves show each step once.
+"""
+
+import json
+import os
+
+import keras
+
+
+def load_history(path):
+    if not os.path.isfile(path):
+        return {"train": [], "validation": []}
+    with open(path, encoding="utf-8") as file:
+        return json.load(file)
+
+
+class StepHistory(keras.callbacks.Callback):
+    """Record training logs every `log_every` steps and validation logs at each epoch end.
+
+    Train values are Keras's running means since the epoch began, as the progress bar shows.
+    """
+
+    def __init__(self, path, log_every, initial_step=0, accumulation_steps=1):
+        super().__init__()
+        self.path = path
+        self.log_every = max(1, int(log_every))
+        self.accumulation_steps = accumulation_steps
+        self.batches = initial_step * accumulation_steps
+        history = load_history(path)
+        self.history = {
+            split: [record for record in history.get(split, []) if record["step"] <= initial_step]
+            for split in ("train", "validation")
+        }
+
+    @property
+    def step(self):
+        return self.batches // self.accumulation_steps
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+        if self.batches % self.accumulation_steps == 0 and self.step % self.log_every == 0:
+            self.history["train"].append(_record(self.step, logs))
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        train = {k: v for k, v in logs.items() if not k.startswith("val_")}
+        if train and (not self.history["train"] or self.history["train"][-1]["step"] != self.step):
+            self.history["train"].append(_record(self.step, train))
+        validation = {k[len("val_"):]: v for k, v in logs.items() if k.startswith("val_")}
+        if validation:
+            self.history["validation"].append(_record(self.step, validation))
+        self.save()
+
+    def on_train_end(self, logs=None):
+        self.save()
+
+    def save(self):
+        partial = self.path + ".partial"
+        with open(partial, "w", encoding="utf-8") as file:
+            json.dump(self.history, file, indent=1)
+        os.replace(partial, self.path)
+
+
+def _record(step, logs):
+    record = {"step": int(step)}
+    record.update({name: float(value) for name, value in (logs or {}).items()})
+    return record
