@@ -14,6 +14,10 @@ import sys
 # Modules of keras_bert.cli that define a subcommand, in the order `--help` lists them.
 SUBCOMMAND_MODULES = [
     "presets",
+    "prepare",
+    "finetune",
+    "evaluate",
+    "predict",
 ]
 
 

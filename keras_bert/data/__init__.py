@@ -1,0 +1,1 @@
+"""Data for BERT: corpora → pretraining instances (`pretraining`), labelled files → fine-tuning sets."""

@@ -1,0 +1,65 @@
+"""Split a line that holds many sentences, so next-sentence pairs fall on sentence boundaries.
+
+Google's format expects one sentence per line, but real text (a paragraph per line, a document
+per line) rarely comes that way. Rules, chosen to be predictable rather than clever:
+
+- English: a run of `.`, `!` or `?`, then any closing quotes or brackets, then whitespace ends a
+  sentence; except after a one-letter initial ("H. americanus") or a common abbreviation
+  ("Mr.", "Dr.", "e.g.").
+- Chinese (and other text with full-width punctuation): a run of `。！？；…` (also the ASCII
+  `!?;` and the half-width `｡`), then any closing quotes or brackets (`”’」』）》】〕"'`), ends a
+  sentence whether or not a space follows.
+
+No character is dropped: the pieces, joined back, give the line without the whitespace at the
+boundaries.
+"""
+
+import re
+
+_CLOSERS = "\"'”’」』）》】〕)]»"
+_EN_BOUNDARY = re.compile(r"[.!?]+[" + re.escape(_CLOSERS) + r"]*\s+")
+_CJK_BOUNDARY = re.compile(r"(?:[。！？；｡]|…+|\.\.\.)+[" + re.escape(_CLOSERS) + r"]*\s*")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st jr sr vs etc e.g i.e no vol fig cf mt ft ave gen col capt lt sgt rev".split()
+)
+_LAST_WORD = re.compile(r"(\S+)$")
+
+
+def _is_abbreviation(text_before_dot):
+    match = _LAST_WORD.search(text_before_dot)
+    if not match:
+        return False
+    word = match.group(1).lstrip("\"'“‘([")
+    if len(word) == 1 and word.isalpha():
+        return True  # an initial: "J. Austen"
+    return word.lower() in _ABBREVIATIONS
+
+
+def _has_cjk(line):
+    return any("\u3000" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef" for char in line)
+
+
+def split_sentences(line):
+    """Return the sentences of `line` (stripped, none empty); a line without a boundary is one."""
+    line = line.strip()
+    if not line:
+        return []
+    cut_points = []
+    for match in _EN_BOUNDARY.finditer(line):
+        punctuation_start = match.start()
+        if line[punctuation_start] == "." and _is_abbreviation(line[:punctuation_start]):
+            continue
+        cut_points.append(match.end())
+    if _has_cjk(line):
+        cut_points.extend(match.end() for match in _CJK_BOUNDARY.finditer(line))
+    sentences = []
+    start = 0
+    for cut in sorted(set(cut_points)):
+        piece = line[start:cut].strip()
+        if piece:
+            sentences.append(piece)
+        start = cut
+    tail = line[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences

@@ -1,0 +1,48 @@
+"""Checks of the pretraining-data settings, made once, before any text is read.
+
+A bad setting found after minutes of tokenisation wastes the user's time; an absurd one
+(a mask rate of 1.5) would otherwise produce data that trains nothing. Each check raises a
+one-line ValueError naming the setting and the valid range.
+"""
+
+# [CLS] A [SEP] B [SEP] needs 3 special tokens and at least one token of each segment.
+MIN_SEQ_LENGTH = 5
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def validate_pretraining_settings(
+    seq_length,
+    max_predictions_per_seq,
+    masked_lm_prob=0.15,
+    short_seq_prob=0.1,
+    dupe_factor=1,
+    max_position_embeddings=512,
+):
+    if not _is_int(seq_length) or seq_length < MIN_SEQ_LENGTH:
+        raise ValueError(
+            f"seq_length must be an integer >= {MIN_SEQ_LENGTH} ([CLS] A [SEP] B [SEP]), got {seq_length!r}."
+        )
+    if not _is_int(max_position_embeddings) or max_position_embeddings <= 0:
+        raise ValueError(f"max_position_embeddings must be a positive integer, got {max_position_embeddings!r}.")
+    if seq_length > max_position_embeddings:
+        raise ValueError(
+            f"seq_length {seq_length} exceeds the model's max_position_embeddings "
+            f"{max_position_embeddings}; use a shorter sequence or a config with more positions."
+        )
+    if not _is_int(max_predictions_per_seq) or max_predictions_per_seq <= 0:
+        raise ValueError(
+            f"max_predictions_per_seq must be a positive integer, got {max_predictions_per_seq!r}."
+        )
+    if max_predictions_per_seq > seq_length:
+        raise ValueError(
+            f"max_predictions_per_seq ({max_predictions_per_seq}) cannot exceed seq_length ({seq_length})."
+        )
+    if not isinstance(masked_lm_prob, (int, float)) or not 0.0 < masked_lm_prob < 1.0:
+        raise ValueError(f"masked_lm_prob (the mask rate) must be in (0, 1), got {masked_lm_prob!r}.")
+    if not isinstance(short_seq_prob, (int, float)) or not 0.0 <= short_seq_prob <= 1.0:
+        raise ValueError(f"short_seq_prob must be in [0, 1], got {short_seq_prob!r}.")
+    if not _is_int(dupe_factor) or dupe_factor <= 0:
+        raise ValueError(f"dupe_factor must be a positive integer, got {dupe_factor!r}.")

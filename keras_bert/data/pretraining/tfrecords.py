@@ -1,0 +1,162 @@
+"""Masked pretraining instances ⇄ sharded TFRecord files (static mode).
+
+Each record is a `tf.train.Example` with the contract's feature names: int64 lists
+`input_word_ids`, `input_mask`, `input_type_ids` [seq_length], `masked_lm_positions`,
+`masked_lm_ids` [max_predictions_per_seq], a float list `masked_lm_weights`, and, unless the
+data is masked-LM only, an int64 `next_sentence_labels` [1] (0 = actual next, 1 = random).
+Files written by Google's `create_pretraining_data.py` (`input_ids`, `segment_ids`) are read too:
+the reader looks at the first record to learn the names, sequence length and prediction count.
+"""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+from keras.utils import Progbar
+
+_GOOGLE_NAMES = {"input_ids": "input_word_ids", "segment_ids": "input_type_ids"}
+_INT_FEATURES = ("input_word_ids", "input_mask", "input_type_ids", "masked_lm_positions", "masked_lm_ids")
+X_FEATURES = ("input_word_ids", "input_mask", "input_type_ids", "masked_lm_positions")
+
+
+def shard_paths(out_dir, num_shards, prefix="pretraining"):
+    return [
+        os.path.join(out_dir, f"{prefix}-{index:05d}-of-{num_shards:05d}.tfrecord") for index in range(num_shards)
+    ]
+
+
+def _example(instances, row):
+    feature = {
+        name: tf.train.Feature(int64_list=tf.train.Int64List(value=instances[name][row]))
+        for name in _INT_FEATURES
+    }
+    feature["masked_lm_weights"] = tf.train.Feature(
+        float_list=tf.train.FloatList(value=instances["masked_lm_weights"][row])
+    )
+    if "next_sentence_labels" in instances:
+        feature["next_sentence_labels"] = tf.train.Feature(
+            int64_list=tf.train.Int64List(value=[instances["next_sentence_labels"][row]])
+        )
+    return tf.train.Example(features=tf.train.Features(feature=feature))
+
+
+def save_instances_as_tfrecords(instances, out_dir, num_shards, verbose=1):
+    """Write a dict of masked-instance arrays round-robin over `num_shards` files; return paths."""
+    if not isinstance(num_shards, int) or num_shards <= 0:
+        raise ValueError(f"The number of shards must be a positive integer, got {num_shards!r}.")
+    count = len(instances["input_word_ids"])
+    if num_shards > count:
+        raise ValueError(f"Cannot spread {count} instances over {num_shards} shards; use fewer shards.")
+    os.makedirs(out_dir, exist_ok=True)
+    paths = shard_paths(out_dir, num_shards)
+    writers = [tf.io.TFRecordWriter(path) for path in paths]
+    progress = Progbar(count, unit_name="instance") if verbose else None
+    try:
+        for row in range(count):
+            writers[row % num_shards].write(_example(instances, row).SerializeToString())
+            if progress and (row % 1000 == 999 or row == count - 1):
+                progress.update(row + 1)
+    finally:
+        for writer in writers:
+            writer.close()
+    return paths
+
+
+def expand_tfrecord_paths(files_or_dir):
+    if isinstance(files_or_dir, (str, os.PathLike)):
+        files_or_dir = [files_or_dir]
+    paths = []
+    for path in map(os.fspath, files_or_dir):
+        if os.path.isdir(path):
+            found = sorted(
+                os.path.join(path, name) for name in os.listdir(path) if name.endswith((".tfrecord", ".tfrecords"))
+            )
+            if not found:
+                raise FileNotFoundError(f"No .tfrecord files in {path}.")
+            paths.extend(found)
+        elif any(char in path for char in "*?["):
+            found = sorted(tf.io.gfile.glob(path))
+            if not found:
+                raise FileNotFoundError(f"No files match {path}.")
+            paths.extend(found)
+        elif os.path.isfile(path):
+            paths.append(path)
+        else:
+            raise FileNotFoundError(f"Pretraining TFRecord file not found: {path}")
+    return paths
+
+
+def inspect_tfrecord(path):
+    """(feature name map file→contract, seq_length, max_predictions, has NSP labels) of a file."""
+    try:
+        first = next(iter(tf.data.TFRecordDataset(path).take(1)), None)
+    except tf.errors.OpError as error:
+        raise ValueError(f"{path} is not a readable TFRecord file: {error.message}") from None
+    if first is None:
+        raise ValueError(f"{path} holds no records.")
+    example = tf.train.Example.FromString(first.numpy())
+    stored = example.features.feature
+    names = {}
+    for name in list(_INT_FEATURES) + ["masked_lm_weights", "next_sentence_labels"]:
+        google = next((g for g, ours in _GOOGLE_NAMES.items() if ours == name), None)
+        if name in stored:
+            names[name] = name
+        elif google in stored:
+            names[google] = name
+    missing = set(_INT_FEATURES) | {"masked_lm_weights"}
+    missing -= set(names.values())
+    if missing:
+        raise ValueError(f"{path} is not a pretraining file: features {', '.join(sorted(missing))} are missing.")
+    ids_name = next(key for key, value in names.items() if value == "input_word_ids")
+    seq_length = len(stored[ids_name].int64_list.value)
+    max_predictions = len(stored["masked_lm_positions"].int64_list.value)
+    return names, seq_length, max_predictions, "next_sentence_labels" in stored
+
+
+def read_pretraining_tfrecords(
+    files_or_dir,
+    batch_size,
+    shuffle=True,
+    shuffle_buffer=10000,
+    seed=None,
+    drop_remainder=False,
+    num_parallel_reads=tf.data.AUTOTUNE,
+):
+    """A batched, prefetched dataset of `(x, y)` in the contract's layout from TFRecord shards.
+
+    Shapes come from the first record; all files must agree (a mismatch fails when parsing).
+    """
+    paths = expand_tfrecord_paths(files_or_dir)
+    names, seq_length, max_predictions, has_labels = inspect_tfrecord(paths[0])
+    spec = {}
+    for stored_name, name in names.items():
+        if name == "next_sentence_labels":
+            spec[stored_name] = tf.io.FixedLenFeature([1], tf.int64)
+        elif name == "masked_lm_weights":
+            spec[stored_name] = tf.io.FixedLenFeature([max_predictions], tf.float32)
+        elif name in ("masked_lm_positions", "masked_lm_ids"):
+            spec[stored_name] = tf.io.FixedLenFeature([max_predictions], tf.int64)
+        else:
+            spec[stored_name] = tf.io.FixedLenFeature([seq_length], tf.int64)
+
+    files = tf.data.Dataset.from_tensor_slices(paths)
+    if shuffle:
+        files = files.shuffle(len(paths), seed=seed)
+    dataset = tf.data.TFRecordDataset(files, num_parallel_reads=num_parallel_reads)
+    if shuffle:
+        dataset = dataset.shuffle(shuffle_buffer, seed=seed)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+
+    def parse(serialized):
+        parsed = tf.io.parse_example(serialized, spec)
+        features = {names[key]: value for key, value in parsed.items()}
+        x = {name: tf.cast(features[name], tf.int32) for name in X_FEATURES}
+        y = {
+            "masked_lm_ids": tf.cast(features["masked_lm_ids"], tf.int32),
+            "masked_lm_weights": features["masked_lm_weights"],
+        }
+        if has_labels:
+            y["next_sentence_labels"] = tf.cast(features["next_sentence_labels"][:, 0], tf.int32)
+        return x, y
+
+    return dataset.map(parse, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,75 @@
+"""Where a fine-tuned classifier starts: a pretrained checkpoint folder, or random weights.
+
+A checkpoint is anything `load_checkpoint` reads: the output folder of `keras-bert pretrain`,
+a Google TF1 checkpoint or a Hugging Face folder. Its encoder, vocabulary and lowercasing come
+along; only the classification head is new. Random initialisation (a preset plus a vocabulary)
+is the baseline that shows what pretraining is worth.
+"""
+
+import keras
+
+RANDOM_INIT = "random"
+
+
+def start_classifier(
+    init,
+    *,
+    num_classes,
+    labels=None,
+    text_pair=False,
+    seq_length=128,
+    dropout=0.1,
+    preset=None,
+    vocab_file=None,
+    lowercase=True,
+    seed=None,
+):
+    """A `BertClassifier` with its `tokenizer` set, ready for `finetune_classifier`.
+
+    Args:
+        init: a checkpoint folder, or "random" (then `preset` and `vocab_file` are needed).
+        preset, vocab_file, lowercase: the architecture and tokenizer for random init.
+        seed: seeds Keras's initialisers (head and, for random init, the whole encoder).
+    """
+    from keras_bert.modeling.encoder import BertEncoder
+    from keras_bert.tasks.classifier import BertClassifier
+    from keras_bert.tokenization import BertTokenizer
+
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    if init == RANDOM_INIT:
+        if not preset or not vocab_file:
+            raise ValueError("Random initialisation needs a preset and a vocabulary file (--preset, --vocab).")
+        from keras_bert.config import BertConfig
+        from keras_bert.interop.vocab_file import read_vocab_file
+
+        vocabulary = read_vocab_file(vocab_file)
+        config = BertConfig.from_preset(preset, vocab_size=len(vocabulary))
+        encoder = BertEncoder(config)
+        tokenizer = BertTokenizer.from_vocab_file(vocab_file, lowercase=lowercase)
+    else:
+        if preset:
+            raise ValueError(
+                f"--preset only applies to --init random; {init} has its own architecture."
+            )
+        from keras_bert.interop.loader import load_checkpoint
+
+        loaded = load_checkpoint(init)
+        encoder = loaded.encoder
+        tokenizer = loaded.tokenizer
+        config = loaded.config
+    if seq_length > config.max_position_embeddings:
+        raise ValueError(
+            f"seq_length {seq_length} exceeds the encoder's max_position_embeddings "
+            f"({config.max_position_embeddings})."
+        )
+    classifier = BertClassifier(
+        encoder,
+        num_classes,
+        dropout=dropout,
+        labels=labels,
+        text_pair=text_pair,
+        seq_length=seq_length,
+    )
+    classifier.tokenizer = tokenizer
+    return classifier
