@@ -25,6 +25,11 @@ _PUBLIC_API = {
     "save_google_checkpoint": "keras_bert.interop.google",
     "save_hugging_face": "keras_bert.interop.hugging_face",
     "write_model_folder": "keras_bert.interop.native",
+    "Corpus": "keras_bert.data.pretraining.corpus",
+    "read_corpus": "keras_bert.data.pretraining.corpus",
+    "pretraining_dataset": "keras_bert.data.pretraining.pipeline",
+    "write_pretraining_tfrecords": "keras_bert.data.pretraining.pipeline",
+    "read_pretraining_tfrecords": "keras_bert.data.pretraining.tfrecords",
 }
 
 __all__ = sorted(_PUBLIC_API)
