@@ -18,6 +18,7 @@ SUBCOMMAND_MODULES = [
     "finetune",
     "evaluate",
     "predict",
+    "convert",
 ]
 
 
