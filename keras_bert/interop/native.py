@@ -177,6 +177,7 @@ def read_model_folder(path, hidden_act=None, lowercase=None, load_task_model=Tru
             metadata["num_classes"],
             labels=metadata.get("labels"),
             text_pair=metadata.get("text_pair", False),
+            seq_length=metadata.get("seq_length"),
         )
         _build_by_calling(classifier, masked_positions=False)
         _load_weights(classifier, os.path.join(path, CLASSIFIER_WEIGHTS_FILE))

@@ -204,3 +204,34 @@ def test_pytorch_bin_without_torch_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_torch)
     with pytest.raises(ImportError, match="needs torch"):
         hugging_face.read_tensors(folder)
+
+
+def test_sharded_safetensors_and_pytorch_bin(tmp_path):
+    from safetensors.numpy import save_file
+
+    folder, config, weights = make_folder(tmp_path, heads=False)
+    state = ref.hugging_face_state(
+        {k: v for k, v in weights.items() if k.startswith("bert/")}
+    )
+    os.remove(os.path.join(folder, "model.safetensors"))
+    names = sorted(state)
+    shards = {"model-00001-of-00002.safetensors": names[::2],
+              "model-00002-of-00002.safetensors": names[1::2]}
+    for shard, shard_names in shards.items():
+        save_file({n: state[n] for n in shard_names}, os.path.join(folder, shard),
+                  metadata={"format": "pt"})
+    with open(os.path.join(folder, "model.safetensors.index.json"), "w") as file:
+        json.dump({"weight_map": {n: s for s, ns in shards.items() for n in ns}}, file)
+    inputs = ref.example_inputs(config["vocab_size"])
+    expected = our_outputs(keras_bert.load_checkpoint(folder).encoder, inputs)[0]
+    reference, _ = ref.numpy_bert(weights, config, ref.activation("gelu_approx"), **inputs)
+    assert real_positions_max_difference(expected, reference, inputs["input_mask"]) <= 1e-5
+
+    torch = pytest.importorskip("torch")
+    for shard in shards:
+        os.remove(os.path.join(folder, shard))
+    os.remove(os.path.join(folder, "model.safetensors.index.json"))
+    torch.save({n: torch.from_numpy(a) for n, a in state.items()},
+               os.path.join(folder, "pytorch_model.bin"))
+    from_bin = our_outputs(keras_bert.load_checkpoint(folder).encoder, inputs)[0]
+    np.testing.assert_array_equal(from_bin, expected)

@@ -130,3 +130,30 @@ def test_reader_rejects_other_formats_and_versions(tmp_path):
     (tmp_path / "keras_bert.json").write_text(json.dumps({"format": "keras_bert", "format_version": 9, "task": "encoder"}))
     with pytest.raises(ValueError, match="format_version 9"):
         native.read_model_folder(str(tmp_path))
+
+
+def test_classifier_folder_round_trip_is_exact(tmp_path):
+    classifier_module = pytest.importorskip("keras_bert.tasks.classifier")
+    config = tiny_config()
+    encoder = BertEncoder(config)
+    classifier = classifier_module.BertClassifier(
+        encoder, 3, labels=["neg", "neu", "pos"], text_pair=True, seq_length=16
+    )
+    rng = np.random.default_rng(2)
+    for weight in classifier.classifier_dense.weights:
+        weight.assign(rng.normal(size=weight.shape).astype("float32"))
+    inputs = encoder_inputs()
+    expected = np.asarray(classifier(inputs))
+
+    folder = str(tmp_path / "classifier")
+    written = native.write_model_folder(
+        folder, config=config, vocabulary=tiny_vocabulary(), lowercase=True,
+        encoder=encoder, classifier=classifier,
+    )
+    assert written["labels"] == ["neg", "neu", "pos"]
+    assert written["num_classes"] == 3 and written["text_pair"] is True
+    assert written["seq_length"] == 16 and written["task"] == "classifier"
+    loaded = native.read_model_folder(folder)
+    assert loaded.classifier.labels == ["neg", "neu", "pos"]
+    assert loaded.classifier.text_pair is True and loaded.classifier.seq_length == 16
+    np.testing.assert_array_equal(np.asarray(loaded.classifier(inputs)), expected)
