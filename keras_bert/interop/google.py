@@ -167,10 +167,13 @@ def read_google_config(config_path, hidden_act=None, notes=None):
         values["hidden_act"] = ours
     elif written == "gelu":
         values["hidden_act"] = "gelu_approx"
-        notes.append(
+        note = (
             "hidden_act 'gelu' in Google's config is the tanh approximation in Google's code: "
             "using 'gelu_approx' (pass hidden_act='gelu' for the exact erf form)"
         )
+        # Said once at WARNING level: the choice changes every output slightly.
+        logger.warning("%s: %s", config_path, note)
+        notes.append(note)
     try:
         return BertConfig.from_dict(values)
     except (TypeError, ValueError) as error:

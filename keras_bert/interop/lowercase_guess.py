@@ -18,13 +18,22 @@ def lowercase_from_folder_name(path):
     return None
 
 
+# A cased English or multilingual vocabulary has thousands of pieces like "The" or "##A"; an
+# uncased one may still keep a few symbols Unicode calls upper case (Google's uncased English
+# vocabulary has "ℝ"), so only ASCII capitals count, and only several of them.
+CASED_MIN_CAPITALISED_PIECES = 10
+
+
 def lowercase_from_vocabulary(vocabulary):
-    """False when any ordinary word piece has an upper-case letter ([CLS]-style tokens aside)."""
+    """False when the vocabulary has word pieces with ASCII capitals ([CLS]-style tokens aside)."""
+    capitalised = 0
     for token in vocabulary:
-        if token.startswith("[") and token.endswith("]"):
+        if (token.startswith("[") and token.endswith("]")) or (
+            token.startswith("<") and token.endswith(">")
+        ):
             continue
-        if token.startswith("<") and token.endswith(">"):
-            continue
-        if any(character.isupper() for character in token):
-            return False
+        if any("A" <= character <= "Z" for character in token):
+            capitalised += 1
+            if capitalised >= CASED_MIN_CAPITALISED_PIECES:
+                return False
     return True
