@@ -102,7 +102,7 @@ def _pair_instances_from_document(documents, document_index, max_num_tokens, sho
                     chunk.append(document[i])
                 else:  # the document's last sentence: its previous sentence becomes A
                     chunk.insert(0, document[i - 1])
-            tokens_a = [int(t) for sentence in chunk[:a_end] for t in sentence]
+            tokens_a = [t for sentence in chunk[:a_end] for t in sentence]
             tokens_b = []
             if random_next:
                 is_random_next = 1
@@ -111,13 +111,13 @@ def _pair_instances_from_document(documents, document_index, max_num_tokens, sho
                 other += other >= document_index
                 random_document = documents[other]
                 for sentence in random_document[rng.randrange(len(random_document)) :]:
-                    tokens_b.extend(int(t) for t in sentence)
+                    tokens_b.extend(sentence)
                     if len(tokens_b) >= target_b_length:
                         break
                 i -= len(chunk) - a_end  # the chunk's unused sentences start the next chunk
             else:
                 is_random_next = 0
-                tokens_b = [int(t) for sentence in chunk[a_end:] for t in sentence]
+                tokens_b = [t for sentence in chunk[a_end:] for t in sentence]
             truncated += truncate_seq_pair(tokens_a, tokens_b, max_num_tokens, rng)
             out.append((tokens_a, tokens_b, is_random_next))
             chunk, chunk_length = [], 0
@@ -134,7 +134,7 @@ def _packed_instances_from_document(document, max_num_tokens, short_seq_prob, rn
             out.append((chunk, None, None))
             chunk = []
             target = _target_length(max_num_tokens, short_seq_prob, rng)
-        chunk.extend(int(t) for t in sentence)
+        chunk.extend(sentence)
     if chunk:
         out.append((chunk, None, None))
 
@@ -175,7 +175,12 @@ def create_sequence_instances(
     which `tokenize_corpus` guarantees. Raises ValueError if next-sentence pairs are asked for
     with fewer than two documents.
     """
-    documents = [document for document in tokenized_documents if len(document)]
+    # Plain lists of ints: much faster to slice and join in Python than numpy scalars.
+    documents = [
+        [s if isinstance(s, list) else np.asarray(s).tolist() for s in document]
+        for document in tokenized_documents
+        if len(document)
+    ]
     if not documents:
         raise ValueError("The corpus has no tokens to build pretraining sequences from.")
     problem = next_sentence_problem(documents) if next_sentence else None

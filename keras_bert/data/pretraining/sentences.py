@@ -22,21 +22,19 @@ _CJK_BOUNDARY = re.compile(r"(?:[。！？；｡]|…+|\.\.\.)+[" + re.escape(_C
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr vs etc e.g i.e no vol fig cf mt ft ave gen col capt lt sgt rev".split()
 )
-_LAST_WORD = re.compile(r"(\S+)$")
 
 
 def _is_abbreviation(text_before_dot):
-    match = _LAST_WORD.search(text_before_dot)
-    if not match:
+    words = text_before_dot.rsplit(None, 1)
+    if not words:
         return False
-    word = match.group(1).lstrip("\"'“‘([")
+    word = words[-1].lstrip("\"'“‘([")
     if len(word) == 1 and word.isalpha():
         return True  # an initial: "J. Austen"
     return word.lower() in _ABBREVIATIONS
 
 
-def _has_cjk(line):
-    return any("\u3000" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef" for char in line)
+_CJK_OR_FULL_WIDTH = re.compile("[\u3000-\u9fff\uff00-\uffef]")
 
 
 def split_sentences(line):
@@ -50,7 +48,7 @@ def split_sentences(line):
         if line[punctuation_start] == "." and _is_abbreviation(line[:punctuation_start]):
             continue
         cut_points.append(match.end())
-    if _has_cjk(line):
+    if _CJK_OR_FULL_WIDTH.search(line):
         cut_points.extend(match.end() for match in _CJK_BOUNDARY.finditer(line))
     sentences = []
     start = 0

@@ -15,7 +15,7 @@ from keras.utils import Progbar
 
 @dataclasses.dataclass
 class TokenizedCorpus:
-    """`documents[d][s]` is the int32 word-piece ids of sentence s of document d."""
+    """`documents[d][s]` is the word-piece ids (a list of int) of sentence s of document d."""
 
     documents: list
     sentences_empty_after_tokenization: int = 0
@@ -63,18 +63,19 @@ def tokenize_corpus(corpus, tokenizer, max_sentence_tokens, batch_size=4096, ver
     offsets = np.concatenate([[0], np.cumsum(lengths)])
 
     result = TokenizedCorpus(documents=[], tokens=int(flat.size))
+    flat, offsets = flat.tolist(), offsets.tolist()  # Python ints: fast to slice and join later
     sentence_index = 0
     for size in document_sizes:
         document = []
         for index in range(sentence_index, sentence_index + size):
             ids = flat[offsets[index] : offsets[index + 1]]
-            if ids.size == 0:
+            if not ids:
                 result.sentences_empty_after_tokenization += 1
                 continue
-            if ids.size > max_sentence_tokens:
+            if len(ids) > max_sentence_tokens:
                 result.long_sentences_split += 1
                 document.extend(
-                    ids[cut : cut + max_sentence_tokens] for cut in range(0, ids.size, max_sentence_tokens)
+                    ids[cut : cut + max_sentence_tokens] for cut in range(0, len(ids), max_sentence_tokens)
                 )
             else:
                 document.append(ids)
