@@ -25,6 +25,8 @@ _ABBREVIATIONS = frozenset(
 
 
 def _is_abbreviation(text_before_dot):
+    if text_before_dot[-1:].isspace():
+        return False  # a detached full stop, as in tokenised text ("the end . Next")
     words = text_before_dot.rsplit(None, 1)
     if not words:
         return False

@@ -44,6 +44,7 @@ def test_crlf_bom_and_chinese_sentences(chinese_corpus, tmp_path):
         ('Mr. Darcy came. "Is it?" she said! H. americanus lives.',
          ["Mr. Darcy came.", '"Is it?"', "she said!", "H. americanus lives."]),
         ("It was 3.5 m long.", ["It was 3.5 m long."]),
+        ("played by I . He left in 2001 .", ["played by I .", "He left in 2001 ."]),
         ("他说：“你好！”我走了。然后……又来了；完", ["他说：“你好！”", "我走了。", "然后……", "又来了；", "完"]),
         ("问？答！好。", ["问？", "答！", "好。"]),
         ("  ", []),
