@@ -30,6 +30,13 @@ _PUBLIC_API = {
     "pretraining_dataset": "keras_bert.data.pretraining.pipeline",
     "write_pretraining_tfrecords": "keras_bert.data.pretraining.pipeline",
     "read_pretraining_tfrecords": "keras_bert.data.pretraining.tfrecords",
+    "BertPretrainer": "keras_bert.tasks.pretrainer",
+    "pretrain": "keras_bert.training.pretraining_run",
+    "PretrainingSettings": "keras_bert.training.pretraining_run",
+    "create_optimizer": "keras_bert.training.optimizers",
+    "WarmupLinearDecay": "keras_bert.training.schedules",
+    "fit_resumable": "keras_bert.training.resumable_fit",
+    "resolve_strategy": "keras_bert.training.distribution",
 }
 
 __all__ = sorted(_PUBLIC_API)

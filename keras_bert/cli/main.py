@@ -15,6 +15,7 @@ import sys
 SUBCOMMAND_MODULES = [
     "presets",
     "prepare",
+    "pretrain",
     "finetune",
     "evaluate",
     "predict",

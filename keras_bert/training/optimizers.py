@@ -11,8 +11,9 @@ from keras_bert.training.schedules import WarmupLinearDecay
 
 OPTIMIZERS = ("adamw", "lamb")
 # Keras names LayerNorm weights `gamma` / `beta`; biases end in `bias` (also `output_bias`).
-# Patterns are searched in each variable's name (its last path component).
-WEIGHT_DECAY_EXCLUDED_PATTERNS = ("^gamma$", "^beta$", "bias$")
+# Keras matches these against the variable's name: "gamma" on most backends, but the
+# TensorFlow variable's "path/to/gamma:0" under the TensorFlow backend; both forms match.
+WEIGHT_DECAY_EXCLUDED_PATTERNS = (r"(^|/)gamma(:\d+)?$", r"(^|/)beta(:\d+)?$", r"bias(:\d+)?$")
 
 
 def create_optimizer(
