@@ -105,9 +105,9 @@ class SavedModelClassifier:
 
     Calls the `classify` signature on batches of raw strings. The signature's string inputs
     are the text (and, for pair models, the second text: the input whose name holds "pair"
-    or sorts second); its outputs must include probabilities (a float [batch, classes]
-    output whose name holds "prob"). Label names come from a string output with "label" in
-    its name when the model has one per class (`labels`), else "0", "1", ….
+    or sorts second, as in `text_a`, `text_b`); its outputs must include probabilities (a
+    float [batch, classes] output whose name holds "prob"). Label names come from the
+    export's labels.txt asset, else "0", "1", ….
     """
 
     def __init__(self, path):
@@ -141,20 +141,18 @@ class SavedModelClassifier:
         self.label_names = self._label_names(tf)
 
     def _label_names(self, tf):
-        labels = getattr(self.model, "labels", None)
-        if labels is not None:
-            values = labels.numpy() if hasattr(labels, "numpy") else labels
-            return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in np.ravel(values)]
-        # Ask the model: one call on one text; a [batch, classes] string output names the classes.
-        sample = {self.text_input: tf.constant(["a"])}
-        if self.pair_input:
-            sample[self.pair_input] = tf.constant(["a"])
-        outputs = self.signature(**sample)
-        for name, value in outputs.items():
-            if value.dtype == tf.string and "label" in name and len(value.shape) == 2:
-                return [v.decode("utf-8") for v in value.numpy()[0]]
-        width = outputs[self.probability_output].shape[-1]
-        return [str(i) for i in range(width)]
+        """Class names from the export's labels file (an asset), else "0", "1", …."""
+        asset = getattr(self.model, "labels_file", None)
+        candidates = [os.path.join(self.path, "assets", "labels.txt")]
+        if asset is not None and hasattr(asset, "asset_path"):
+            candidates.insert(0, asset.asset_path.numpy().decode("utf-8"))
+        for labels_path in candidates:
+            if os.path.isfile(labels_path):
+                with open(labels_path, encoding="utf-8") as file:
+                    names = [line.rstrip("\r\n") for line in file if line.rstrip("\r\n")]
+                if not self.num_classes or len(names) == self.num_classes:
+                    return names
+        return [str(i) for i in range(self.num_classes)]
 
     def predict_texts(self, texts, text_pairs=None, batch_size=64):
         import tensorflow as tf
@@ -166,6 +164,9 @@ class SavedModelClassifier:
             feed = {self.text_input: tf.constant(texts[start : start + batch_size])}
             if self.pair_input:
                 feed[self.pair_input] = tf.constant(text_pairs[start : start + batch_size])
-            probabilities.append(self.signature(**feed)[self.probability_output].numpy())
+            outputs = self.signature(**feed)
+            probabilities.append(outputs[self.probability_output].numpy())
         probabilities = np.concatenate(probabilities, axis=0)
+        if len(self.label_names) != probabilities.shape[-1]:
+            self.label_names = [str(i) for i in range(probabilities.shape[-1])]
         return probabilities, [self.label_names[i] for i in probabilities.argmax(axis=-1)]

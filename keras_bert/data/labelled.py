@@ -313,7 +313,8 @@ def classification_dataset(
         dataset = tf.data.Dataset.zip((features, label_ids))
     else:
         dataset = features.map(lambda inputs: (inputs,))
-    dataset = dataset.cache()
+    # Unbatching hides the length; state it, so Keras and the schedule know the epoch size.
+    dataset = dataset.cache().apply(tf.data.experimental.assert_cardinality(len(examples)))
     if shuffle:
         dataset = dataset.shuffle(len(examples), seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
