@@ -12,6 +12,8 @@ __version__ = "0.1.0"
 _PUBLIC_API = {
     "BertConfig": "keras_bert.config",
     "BertEncoder": "keras_bert.modeling.encoder",
+    "BertTokenizer": "keras_bert.tokenization.bert_tokenizer",
+    "train_vocabulary": "keras_bert.tokenization.vocabulary",
     "MaskedLMHead": "keras_bert.modeling.masked_lm_head",
     "BertClassifier": "keras_bert.tasks.classifier",
     "ClassificationF1": "keras_bert.tasks.classification_f1",

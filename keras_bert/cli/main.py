@@ -14,6 +14,7 @@ import sys
 # Modules of keras_bert.cli that define a subcommand, in the order `--help` lists them.
 SUBCOMMAND_MODULES = [
     "presets",
+    "vocab",
     "prepare",
     "pretrain",
     "finetune",

@@ -1,0 +1,236 @@
+"""`BertTokenizer`: text to BERT ids inside the TensorFlow graph, with Google's semantics.
+
+It is a `tf.Module` holding its vocabulary and lookup table, so one object serves eager
+calls, `tf.function`, `tf.data.Dataset.map` and `tf.saved_model.save` (the vocabulary is
+saved with the model; a vocabulary read from a file is also attached as a SavedModel asset).
+"""
+
+import os
+
+import tensorflow as tf
+import tensorflow_text as tf_text
+
+from keras_bert.tokenization import normalization
+from keras_bert.tokenization.packing import BertInputPacker
+from keras_bert.tokenization.vocabulary_file import (
+    CLS_TOKEN,
+    MASK_TOKEN,
+    PAD_TOKEN,
+    SEP_TOKEN,
+    UNK_TOKEN,
+    check_special_tokens,
+    read_vocabulary,
+)
+
+# Google's WordpieceTokenizer turns a word of more characters than this into one [UNK].
+MAX_CHARS_PER_WORD = 200
+# A UTF-8 character is at most 4 bytes, so no word within MAX_CHARS_PER_WORD is cut by
+# tf-text's byte limit; longer words are replaced by [UNK] before WordPiece sees them.
+_MAX_BYTES_PER_WORD = 4 * MAX_CHARS_PER_WORD
+
+WORDPIECE_IMPLEMENTATIONS = ("lookup_table", "fast")
+
+
+class BertTokenizer(tf.Module):
+    """Google's BERT tokenization (BasicTokenizer + greedy longest-match WordPiece) in-graph.
+
+    Args:
+        vocabulary: list of tokens, index = id. Must contain [PAD] [UNK] [CLS] [SEP] [MASK].
+            As in Google's `load_vocab`, a token listed twice keeps its last id.
+        lowercase: lowercase, then strip accents (NFD without category Mn), as Google's
+            uncased models do.
+        wordpiece_implementation: "lookup_table" (default) uses tf-text's
+            `WordpieceTokenizer` over a hash table, ops that TensorFlow Serving's bundled
+            tf-text provides. "fast" uses `FastWordpieceTokenizer` (same ids, a newer op).
+
+    Bad input: empty or whitespace-only texts give no tokens (`encode` → `[CLS] [SEP]`);
+    invalid UTF-8 bytes are dropped (see `normalization.normalize_text`); texts that do not
+    fit `seq_length` are truncated and counted (`encode(..., return_truncated=True)`).
+    """
+
+    def __init__(
+        self,
+        vocabulary,
+        lowercase=True,
+        wordpiece_implementation="lookup_table",
+        vocab_file=None,
+        name=None,
+    ):
+        super().__init__(name=name)
+        vocabulary = [str(token) for token in vocabulary]
+        check_special_tokens(vocabulary, source=vocab_file or "the vocabulary")
+        if wordpiece_implementation not in WORDPIECE_IMPLEMENTATIONS:
+            raise ValueError(
+                f"wordpiece_implementation must be one of {WORDPIECE_IMPLEMENTATIONS}, "
+                f"got {wordpiece_implementation!r}"
+            )
+        # A tuple set past tf.Module's tracking: 30k strings need no checkpoint dependency.
+        object.__setattr__(self, "_tokens", tuple(vocabulary))
+        self.lowercase = bool(lowercase)
+        self.wordpiece_implementation = wordpiece_implementation
+        self.vocab_size = len(vocabulary)
+        ids = {token: index for index, token in enumerate(vocabulary)}  # last one wins
+        self.pad_id = ids[PAD_TOKEN]
+        self.unk_id = ids[UNK_TOKEN]
+        self.cls_id = ids[CLS_TOKEN]
+        self.sep_id = ids[SEP_TOKEN]
+        self.mask_id = ids[MASK_TOKEN]
+        if vocab_file is not None:
+            self.vocab_file = tf.saved_model.Asset(os.fspath(vocab_file))
+
+        self._id_to_token = tf.constant(vocabulary, dtype=tf.string)
+        self._token_to_id = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(
+                tf.constant(list(ids), tf.string),
+                tf.constant(list(ids.values()), tf.int64),
+            ),
+            default_value=-1,
+        )
+        # The longest token bounds the substrings WordPiece needs to try: same result, faster.
+        longest = max(len(token[2:] if token.startswith("##") else token) for token in ids)
+        if wordpiece_implementation == "lookup_table":
+            self._wordpiece = tf_text.WordpieceTokenizer(
+                self._token_to_id,
+                suffix_indicator="##",
+                max_bytes_per_word=_MAX_BYTES_PER_WORD,
+                max_chars_per_token=max(longest, 1),
+                token_out_type=tf.int64,
+                unknown_token=UNK_TOKEN,
+                split_unknown_characters=False,
+            )
+        else:
+            self._wordpiece = tf_text.FastWordpieceTokenizer(
+                vocab=vocabulary,
+                suffix_indicator="##",
+                max_bytes_per_word=_MAX_BYTES_PER_WORD,
+                token_out_type=tf.int64,
+                unknown_token=UNK_TOKEN,
+                no_pretokenization=True,
+                support_detokenization=False,
+            )
+        self.packer = BertInputPacker(self.cls_id, self.sep_id, self.pad_id)
+
+    @property
+    def vocabulary(self):
+        """The tokens, index = id (a new list each time)."""
+        return list(self._tokens)
+
+    @classmethod
+    def from_vocab_file(cls, path, lowercase=True, **kwargs):
+        """A tokenizer over a `vocab.txt` (Google's files and `train_vocabulary`'s alike)."""
+        return cls(read_vocabulary(path), lowercase=lowercase, vocab_file=path, **kwargs)
+
+    def serving_compatible(self):
+        """This tokenizer if it uses only ops TF Serving's tf-text has, else an equivalent one."""
+        if self.wordpiece_implementation == "lookup_table":
+            return self
+        return BertTokenizer(self.vocabulary, lowercase=self.lowercase, name=self.name)
+
+    # Graph functions over a batch: saved with the module, fast when called eagerly. ---------
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def tokenize_batch(self, texts):
+        """[batch] strings → int32 RaggedTensor [batch, (word pieces)]."""
+        words = normalization.basic_tokenize(texts, lowercase=self.lowercase)
+        return tf.cast(self._words_to_ids(words).merge_dims(-2, -1), tf.int32)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def words_batch(self, texts):
+        """[batch] strings → the words Google's BasicTokenizer yields, [batch, (words)]."""
+        return normalization.basic_tokenize(texts, lowercase=self.lowercase)
+
+    def _words_to_ids(self, words):
+        too_long = (
+            tf.strings.length(words.flat_values, unit="UTF8_CHAR") > MAX_CHARS_PER_WORD
+        )
+        # [UNK] is itself in the vocabulary, so WordPiece maps this stand-in to unk_id.
+        flat_words = tf.where(too_long, UNK_TOKEN, words.flat_values)
+        return self._wordpiece.tokenize(words.with_flat_values(flat_words))
+
+    # Python API: accepts str, lists, numpy arrays and tensors of rank 0 or 1. -----------
+
+    def tokenize(self, texts):
+        """Texts → int32 word-piece ids: RaggedTensor [batch, (ids)] (a Tensor for one str)."""
+        texts, is_scalar = _as_string_batch(texts)
+        ids = self.tokenize_batch(texts)
+        return ids[0] if is_scalar else ids
+
+    def basic_tokenize(self, texts):
+        """Texts → the words before WordPiece (Google's BasicTokenizer), as strings."""
+        texts, is_scalar = _as_string_batch(texts)
+        words = self.words_batch(texts)
+        return words[0] if is_scalar else words
+
+    def tokenize_to_strings(self, texts):
+        """Texts → word pieces as strings ("un", "##want", ...), for inspection."""
+        return self.ids_to_tokens(self.tokenize(texts))
+
+    def ids_to_tokens(self, ids):
+        """Ids (Tensor or RaggedTensor of any rank) → the vocabulary's token strings."""
+        if isinstance(ids, tf.RaggedTensor):
+            return ids.with_flat_values(self.ids_to_tokens(ids.flat_values))
+        return tf.gather(self._id_to_token, tf.cast(ids, tf.int64))
+
+    def detokenize(self, ids):
+        """Ids → text: pieces joined by spaces, "##" continuations glued, [PAD] dropped.
+
+        Lowercasing, accents and spacing around punctuation cannot be undone; this is for
+        reading model output, not an exact inverse.
+        """
+        if not isinstance(ids, tf.RaggedTensor):
+            ids = tf.convert_to_tensor(ids)
+            if ids.shape.rank == 1:
+                return self.detokenize(tf.expand_dims(ids, 0))[0]
+            ids = tf.RaggedTensor.from_tensor(ids)
+        ids = tf.ragged.boolean_mask(ids, tf.not_equal(ids, self.pad_id))
+        text = tf.strings.reduce_join(self.ids_to_tokens(ids), axis=-1, separator=" ")
+        return tf.strings.regex_replace(text, " ##", "")
+
+    def encode(self, texts, text_pairs=None, seq_length=128, return_truncated=False):
+        """Texts (and optional second texts) → dict of int32 [batch, seq_length] tensors.
+
+        `input_word_ids` is `[CLS] a [SEP]` or `[CLS] a [SEP] b [SEP]`, padded with [PAD];
+        `input_mask` marks real tokens; `input_type_ids` is 0 for the first text and 1 for
+        the second. Too long inputs are truncated (pairs longest-first, as Google's
+        `_truncate_seq_pair`). With `return_truncated=True` returns `(features, truncated)`,
+        `truncated` a bool tensor saying which rows lost tokens.
+        """
+        texts, is_scalar = _as_string_batch(texts)
+        segments = [self.tokenize_batch(texts)]
+        if text_pairs is not None:
+            text_pairs, _ = _as_string_batch(text_pairs)
+            segments.append(self.tokenize_batch(text_pairs))
+        features, truncated = self.packer.pack_with_truncation(segments, seq_length)
+        if is_scalar:
+            features = {key: value[0] for key, value in features.items()}
+            truncated = truncated[0]
+        return (features, truncated) if return_truncated else features
+
+    def count_truncated(self, texts, text_pairs=None, seq_length=128):
+        """How many texts (or pairs) `encode` would truncate at this `seq_length` (an int)."""
+        _, truncated = self.encode(texts, text_pairs, seq_length, return_truncated=True)
+        return int(tf.reduce_sum(tf.cast(truncated, tf.int32)))
+
+    def pack(self, segments, seq_length=128):
+        """Pack already tokenized ragged id segments (one or two) into encoder inputs."""
+        return self.packer(segments, seq_length)
+
+    def get_config(self):
+        return {
+            "vocabulary": self.vocabulary,
+            "lowercase": self.lowercase,
+            "wordpiece_implementation": self.wordpiece_implementation,
+        }
+
+
+def _as_string_batch(texts):
+    """(a [batch] tf.string tensor, whether the input was a single string)."""
+    if isinstance(texts, (str, bytes)):
+        texts = [texts]
+        return tf.constant(texts, tf.string), True
+    texts = tf.convert_to_tensor(texts, dtype=tf.string)
+    if texts.shape.rank == 0:
+        return tf.expand_dims(texts, 0), True
+    if texts.shape.rank != 1:
+        raise ValueError(f"expected a string or a 1-D batch of strings, got shape {texts.shape}")
+    return texts, False
