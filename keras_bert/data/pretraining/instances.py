@@ -38,6 +38,7 @@ import dataclasses
 import random
 
 import numpy as np
+from keras.utils import Progbar
 
 
 @dataclasses.dataclass
@@ -168,6 +169,7 @@ def create_sequence_instances(
     dupe_factor=1,
     seed=0,
     shuffle=True,
+    verbose=0,
 ):
     """Build unmasked sequences from documents of id arrays; deterministic for `seed`.
 
@@ -190,7 +192,10 @@ def create_sequence_instances(
     max_num_tokens = seq_length - (3 if next_sentence else 2)
     raw, truncated = [], 0
     single_sentence_documents = sum(1 for document in documents if len(document) == 1)
-    for _ in range(dupe_factor):
+    progress = Progbar(dupe_factor * len(documents), unit_name="document") if verbose else None
+    for dupe in range(dupe_factor):
+        if progress:
+            progress.update(dupe * len(documents))
         for document_index in range(len(documents)):
             if next_sentence and len(documents[document_index]) == 1:
                 continue  # no pair inside it: it serves as a random next segment only
@@ -202,6 +207,8 @@ def create_sequence_instances(
                 _packed_instances_from_document(
                     documents[document_index], max_num_tokens, short_seq_prob, rng, raw
                 )
+    if progress:
+        progress.update(dupe_factor * len(documents))
     if shuffle:
         rng.shuffle(raw)
 

@@ -84,6 +84,7 @@ def build_sequence_instances(
         short_seq_prob=short_seq_prob,
         dupe_factor=dupe_factor,
         seed=seed,
+        verbose=verbose,
     )
     report.append(f"instances: {instances.summary()} (dupe factor {dupe_factor})")
     return PreparedSequences(instances, next_sentence, report)

@@ -49,6 +49,17 @@ def save_instances_as_tfrecords(instances, out_dir, num_shards, verbose=1):
         raise ValueError(f"Cannot spread {count} instances over {num_shards} shards; use fewer shards.")
     os.makedirs(out_dir, exist_ok=True)
     paths = shard_paths(out_dir, num_shards)
+    # Shards of another run left here would be read together with these ones.
+    stale = sorted(
+        name
+        for name in os.listdir(out_dir)
+        if name.endswith((".tfrecord", ".tfrecords")) and os.path.join(out_dir, name) not in paths
+    )
+    if stale:
+        raise ValueError(
+            f"{out_dir} already holds other TFRecord files ({', '.join(stale[:3])}"
+            f"{', ...' if len(stale) > 3 else ''}); write to an empty directory or remove them."
+        )
     writers = [tf.io.TFRecordWriter(path) for path in paths]
     progress = Progbar(count, unit_name="instance") if verbose else None
     try:

@@ -17,23 +17,31 @@ def write_vocab(path, tokens):
     return path
 
 
-@pytest.fixture
-def english_vocab(tmp_path):
-    return write_vocab(tmp_path / "vocab_en.txt", ENGLISH_WORDS + ENGLISH_PIECES)
+@pytest.fixture(scope="session")
+def english_vocab(tmp_path_factory):
+    return write_vocab(tmp_path_factory.mktemp("vocab") / "vocab_en.txt", ENGLISH_WORDS + ENGLISH_PIECES)
 
 
-@pytest.fixture
-def chinese_vocab(tmp_path):
-    return write_vocab(tmp_path / "vocab_zh.txt", CHINESE_CHARS)
+@pytest.fixture(scope="session")
+def chinese_vocab(tmp_path_factory):
+    return write_vocab(tmp_path_factory.mktemp("vocab") / "vocab_zh.txt", CHINESE_CHARS)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def tokenizer_for():
-    """`tokenizer_for(vocab_path, lowercase=True)`: the package's in-graph BertTokenizer."""
+    """`tokenizer_for(vocab_path, lowercase=True)`: the package's in-graph BertTokenizer.
+
+    One per vocabulary for the session: building and tracing a tokenizer costs seconds.
+    """
     from keras_bert import BertTokenizer
 
+    made = {}
+
     def make(vocab_path, lowercase=True):
-        return BertTokenizer.from_vocab_file(str(vocab_path), lowercase=lowercase)
+        key = (str(vocab_path), lowercase)
+        if key not in made:
+            made[key] = BertTokenizer.from_vocab_file(str(vocab_path), lowercase=lowercase)
+        return made[key]
 
     return make
 

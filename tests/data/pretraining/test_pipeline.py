@@ -134,6 +134,10 @@ def test_tfrecord_round_trip_equals_in_memory_instances(tmp_path, english_corpus
     assert read_back["input_word_ids"].dtype == np.int32 and read_back["masked_lm_weights"].dtype == np.float32
     assert len(read_back["input_mask"]) == summary["instances"]
     assert rows(read_back) == rows(in_memory)
+    # Rewriting the same shards is fine; mixing with shards of another run is refused.
+    write_pretraining_tfrecords(english_corpus, tokenizer, tmp_path / "out", num_shards=3, **settings)
+    with pytest.raises(ValueError, match="already holds other TFRecord files"):
+        write_pretraining_tfrecords(english_corpus, tokenizer, tmp_path / "out", num_shards=2, **settings)
 
 
 def test_reads_google_feature_names(tmp_path):
