@@ -6,7 +6,6 @@ callers (the CLI, fine-tuning, export) need not know which format the weights ca
 
 import dataclasses
 import os
-import tempfile
 
 
 @dataclasses.dataclass
@@ -43,14 +42,13 @@ class LoadedBert:
         if self._tokenizer is None:
             from keras_bert.tokenization import BertTokenizer
 
-            vocab_file = self.vocab_file
-            if vocab_file is None or not os.path.exists(vocab_file):
+            if self.vocab_file is not None and os.path.exists(self.vocab_file):
+                self._tokenizer = BertTokenizer.from_vocab_file(
+                    self.vocab_file, lowercase=self.lowercase
+                )
+            else:
                 # A Hugging Face folder may hold its vocabulary only in tokenizer.json.
-                handle, vocab_file = tempfile.mkstemp(suffix="_vocab.txt")
-                with os.fdopen(handle, "w", encoding="utf-8") as file:
-                    file.write("".join(token + "\n" for token in self.vocabulary))
-                self.vocab_file = vocab_file
-            self._tokenizer = BertTokenizer.from_vocab_file(vocab_file, lowercase=self.lowercase)
+                self._tokenizer = BertTokenizer(self.vocabulary, lowercase=self.lowercase)
         return self._tokenizer
 
 

@@ -148,6 +148,11 @@ def test_vocabulary_from_tokenizer_json_when_no_vocab_txt(tmp_path):
     loaded = keras_bert.load_checkpoint(folder)
     assert loaded.vocabulary == vocabulary
     assert loaded.lowercase is False
+    pytest.importorskip("keras_bert.tokenization.bert_tokenizer")
+    encoded = loaded.tokenizer.encode(["the cats"], seq_length=6)
+    np.testing.assert_array_equal(
+        np.asarray(encoded["input_word_ids"]), [[2, 5, 6, 10, 3, 0]]  # [CLS] the cat ##s [SEP]
+    )
 
 
 def test_mis_shaped_and_missing_weights_are_named(tmp_path):
