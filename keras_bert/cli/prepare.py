@@ -56,8 +56,8 @@ def run(args):
         raise UsageError(f"vocabulary file not found: {args.vocab}")
     if os.path.isfile(args.out):
         raise UsageError(f"--out {args.out} is a file; give a directory")
-    from keras_bert.data.pretraining import validate_pretraining_settings, write_pretraining_tfrecords
     from keras_bert.data.pretraining.corpus import expand_corpus_paths
+    from keras_bert.data.pretraining.settings import validate_pretraining_settings
 
     # Check everything cheap before the slow part.
     validate_pretraining_settings(
@@ -73,6 +73,7 @@ def run(args):
     expand_corpus_paths(args.corpus)
 
     from keras_bert import BertTokenizer
+    from keras_bert.data.pretraining.pipeline import write_pretraining_tfrecords
 
     tokenizer = BertTokenizer.from_vocab_file(args.vocab, lowercase=args.lowercase)
     summary = write_pretraining_tfrecords(

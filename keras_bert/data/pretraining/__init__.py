@@ -19,19 +19,41 @@ Entry points:
   shards (or Google's `create_pretraining_data.py` output) back as `(x, y)`.
 Lower level: `read_corpus` / `Corpus`, `split_sentences`, `build_sequence_instances`,
 `MaskedLMMasker`, `mask_instances`, `validate_pretraining_settings`.
+
+Names load on first use, so reading and checking a corpus does not wait for TensorFlow.
 """
 
-from keras_bert.data.pretraining.corpus import Corpus, CorpusStats, read_corpus
-from keras_bert.data.pretraining.instances import SequenceInstances, create_sequence_instances
-from keras_bert.data.pretraining.masking import MaskedLMMasker
-from keras_bert.data.pretraining.pipeline import (
-    build_sequence_instances,
-    dynamic_masking_dataset,
-    mask_instances,
-    pretraining_dataset,
-    split_features,
-    write_pretraining_tfrecords,
-)
-from keras_bert.data.pretraining.sentences import split_sentences
-from keras_bert.data.pretraining.settings import validate_pretraining_settings
-from keras_bert.data.pretraining.tfrecords import read_pretraining_tfrecords, save_instances_as_tfrecords
+import importlib
+
+_EXPORTS = {
+    "Corpus": "corpus",
+    "CorpusStats": "corpus",
+    "read_corpus": "corpus",
+    "SequenceInstances": "instances",
+    "create_sequence_instances": "instances",
+    "MaskedLMMasker": "masking",
+    "build_sequence_instances": "pipeline",
+    "dynamic_masking_dataset": "pipeline",
+    "mask_instances": "pipeline",
+    "pretraining_dataset": "pipeline",
+    "split_features": "pipeline",
+    "write_pretraining_tfrecords": "pipeline",
+    "split_sentences": "sentences",
+    "validate_pretraining_settings": "settings",
+    "read_pretraining_tfrecords": "tfrecords",
+    "save_instances_as_tfrecords": "tfrecords",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)
