@@ -186,6 +186,11 @@ def pretraining_dataset(
     )
     if verbose:
         prepared.print_report()
+    if drop_remainder and len(prepared.instances) < batch_size:
+        raise ValueError(
+            f"The corpus gives {len(prepared.instances)} sequences, fewer than one batch of {batch_size}; "
+            "use a smaller batch size or more text."
+        )
     masker = MaskedLMMasker.from_tokenizer(
         tokenizer, max_predictions_per_seq, masked_lm_prob=masked_lm_prob, whole_word_masking=whole_word_masking
     )

@@ -73,6 +73,11 @@ def test_dynamic_masks_change_every_epoch_and_follow_the_seed(english_corpus, en
         np.testing.assert_array_equal(second[name], again_second[name])
     other_first, _ = two_epochs(seed=4)
     assert not np.array_equal(first["input_word_ids"], other_first["input_word_ids"])
+    # `repeat()`, as a trainer uses it, also redraws the masks on every pass.
+    dataset = pretraining_dataset(english_corpus, tokenizer, SEQ, BATCH, PREDICTIONS, seed=3, shuffle=False, verbose=0)
+    repeated = collect(dataset.repeat(2))
+    expected = np.concatenate([first["masked_lm_positions"], second["masked_lm_positions"]])
+    np.testing.assert_array_equal(repeated["masked_lm_positions"], expected)
 
 
 def test_static_masks_stay_and_dupe_factor_copies(english_corpus, english_vocab, tokenizer_for):
@@ -186,5 +191,7 @@ def test_bad_input_messages(tmp_path, english_corpus, english_vocab, tokenizer_f
         build(tmp_path / "missing.txt")
     with pytest.raises(ValueError, match="Unknown pretraining data mode"):
         build(mode="fast")
+    with pytest.raises(ValueError, match="fewer than one batch of 10000"):
+        build(batch_size=10000, drop_remainder=True)
     with pytest.raises(FileNotFoundError, match="No .tfrecord files"):
         read_pretraining_tfrecords(tmp_path, batch_size=2)
