@@ -119,7 +119,7 @@ def print_summary(summary):
     resumed = f" (resumed at step {summary['resumed_from_step']})" if summary["resumed_from_step"] else ""
     print(f"  steps              {summary['steps']}{resumed}")
     rate = summary["tokens_per_second"]
-    rate_text = f", {rate:,.0f} tokens/s (tracing included)" if rate else ""
+    rate_text = f", {rate:,.0f} tokens/s in steady state" if rate else ""
     print(f"  time               {summary['seconds']:.1f} s{rate_text}; {summary['replicas']} replica(s), {summary['precision']}")
     print(f"  evaluated on       {summary['evaluated_on']}")
     if "mlm_loss" in metrics:

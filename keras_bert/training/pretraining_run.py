@@ -176,7 +176,7 @@ def _check_same_run(settings, out):
     return 0 if state is None else int(state["step"])
 
 
-def _load_tokenizer(settings, train_documents, resuming, log):
+def _load_tokenizer(settings, train_documents, resuming, log, verbose):
     import keras_bert
 
     if settings.vocab is not None:
@@ -185,7 +185,9 @@ def _load_tokenizer(settings, train_documents, resuming, log):
     if not (resuming and os.path.isfile(vocab_path)):
         log(f"Training a {settings.vocab_size}-token WordPiece vocabulary on the training documents ...")
         sentences = [sentence for document in train_documents for sentence in document]
-        keras_bert.train_vocabulary(sentences, settings.vocab_size, vocab_path, lowercase=settings.lowercase)
+        keras_bert.train_vocabulary(
+            sentences, settings.vocab_size, vocab_path, lowercase=settings.lowercase, verbose=bool(verbose)
+        )
     return keras_bert.BertTokenizer.from_vocab_file(vocab_path, lowercase=settings.lowercase)
 
 
@@ -215,7 +217,7 @@ def pretrain(settings, verbose=1):
         corpus.documents, settings.eval_fraction, settings.seed, settings.next_sentence
     )
     log(f"Training on {len(train_documents)} documents, holding out {len(eval_documents)} for evaluation.")
-    tokenizer = _load_tokenizer(settings, train_documents, initial_step > 0, log)
+    tokenizer = _load_tokenizer(settings, train_documents, initial_step > 0, log, verbose)
 
     import keras
 
@@ -299,13 +301,15 @@ def pretrain(settings, verbose=1):
         evaluated_on = "training batches (no held-out documents)"
 
     folder = _write_model_folder(model, config, tokenizer, settings, result.final_step)
-    trained_steps = result.final_step - result.initial_step
-    tokens = trained_steps * settings.batch_size * settings.accumulation_steps * settings.seq_length
+    tokens_per_batch = settings.batch_size * settings.seq_length
     summary = {
         "steps": result.final_step,
         "resumed_from_step": result.initial_step,
         "seconds": result.seconds,
-        "tokens_per_second": tokens / result.seconds if trained_steps and result.seconds > 0 else None,
+        # Steady state: batches after the first few (tracing excluded), validation excluded.
+        "tokens_per_second": (
+            result.steady_batches * tokens_per_batch / result.steady_seconds if result.steady_seconds > 0 else None
+        ),
         "precision": precision,
         "replicas": strategy.num_replicas_in_sync,
         "evaluated_on": evaluated_on,

@@ -11,6 +11,8 @@ import math
 import os
 import time
 
+import keras
+
 from keras_bert.training.checkpoints import StepCheckpoint, restore_latest_checkpoint
 from keras_bert.training.curves import plot_training_curves
 from keras_bert.training.step_history import StepHistory
@@ -20,6 +22,25 @@ CHECKPOINT_DIR = "checkpoints"
 LOG_DIR = "logs"
 HISTORY_FILE = "history.json"
 CURVES_FILE = "training_curves.png"
+# Batches not timed for throughput: the first traces the train step.
+WARMUP_BATCHES = 3
+
+
+class _BatchTimer(keras.callbacks.Callback):
+    """Times training batches after the first WARMUP_BATCHES, for a tracing-free throughput."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen, self.batches, self.seconds, self._start = 0, 0, 0.0, None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen > WARMUP_BATCHES:
+            self.batches += 1
+            self.seconds += time.perf_counter() - self._start
 
 
 @dataclasses.dataclass
@@ -27,6 +48,8 @@ class FitResult:
     initial_step: int  # restored from a checkpoint (0 for a fresh run)
     final_step: int
     seconds: float  # wall time of this process's training (tracing included)
+    steady_batches: int  # training batches timed after the first WARMUP_BATCHES
+    steady_seconds: float  # their time alone (no tracing, no validation)
     history: dict  # {"train": [...], "validation": [...]} by step, over all resumed runs
     curves_path: str
 
@@ -73,6 +96,12 @@ def fit_resumable(
     history = StepHistory(history_path, log_every, **counters)
     tensorboard = StepTensorBoard(os.path.join(out_dir, LOG_DIR), log_every, **counters)
 
+    if initial_step and validation_data is not None and not history.has_validation_at(initial_step):
+        # Killed between the checkpoint and its validation: validate the restored state now,
+        # so the curves have a point at every checkpoint.
+        logs = model.evaluate(validation_data, steps=validation_steps, verbose=0, return_dict=True)
+        history.add_validation(initial_step, logs)
+    timer = _BatchTimer()
     start = time.perf_counter()
     if initial_step < total_steps:
         model.fit(
@@ -82,7 +111,7 @@ def fit_resumable(
             steps_per_epoch=checkpoint_every * accumulation,
             validation_data=validation_data,
             validation_steps=validation_steps,
-            callbacks=[checkpointer, history, tensorboard, *callbacks],
+            callbacks=[checkpointer, history, tensorboard, timer, *callbacks],
             verbose=verbose,
         )
     seconds = time.perf_counter() - start
@@ -90,4 +119,6 @@ def fit_resumable(
     if baselines:
         records["baselines"] = dict(baselines)
     curves_path = plot_training_curves(records, os.path.join(out_dir, CURVES_FILE), title=title)
-    return FitResult(initial_step, checkpointer.step, seconds, history.history, curves_path)
+    return FitResult(
+        initial_step, checkpointer.step, seconds, timer.batches, timer.seconds, history.history, curves_path
+    )

@@ -55,6 +55,15 @@ class StepHistory(keras.callbacks.Callback):
             self.history["validation"].append(_record(self.step, validation))
         self.save()
 
+    def add_validation(self, step, logs):
+        """Record a validation made outside `fit` (e.g. at the step a run resumed from)."""
+        self.history["validation"].append(_record(step, logs))
+        self.history["validation"].sort(key=lambda record: record["step"])
+        self.save()
+
+    def has_validation_at(self, step):
+        return any(record["step"] == step for record in self.history["validation"])
+
     def on_train_end(self, logs=None):
         self.save()
 
