@@ -21,6 +21,7 @@ SUBCOMMAND_MODULES = [
     "evaluate",
     "predict",
     "convert",
+    "attention",
 ]
 
 
