@@ -56,8 +56,10 @@ GOOGLE_ACTIVATION_NAMES = {
 }
 # Optimizer state saved beside the model by Google's `run_pretraining.py` / `run_classifier.py`
 # (AdamWeightDecayOptimizer's adam_m / adam_v), Keras/TF1 optimizers and mixed precision.
-OPTIMIZER_SLOT_SUFFIXES = ("/adam_m", "/adam_v", "/Adam", "/Adam_1", "/Momentum", "/RMSProp",
-                           "/RMSProp_1", "/Adagrad", "/lamb_m", "/lamb_v", "/ExponentialMovingAverage")
+OPTIMIZER_SLOT_SUFFIXES = (
+    "/adam_m", "/adam_v", "/Adam", "/Adam_1", "/Momentum", "/RMSProp", "/RMSProp_1",
+    "/Adagrad", "/lamb_m", "/lamb_v", "/ExponentialMovingAverage",
+)
 NON_MODEL_VARIABLES = ("global_step", "good_steps", "loss_scale", "current_loss_scale")
 
 

@@ -89,8 +89,7 @@ def read_hugging_face(path, hidden_act=None, lowercase=None):
     tensors = read_tensors(path)
     prefix = _encoder_prefix(tensors, path)
     arrays, used = {}, set()
-    model_names = [slot_name for slot_name in _all_google_names(config)]
-    for google_name in model_names:
+    for google_name in _all_google_names(config):
         candidates = names.hugging_face_names(google_name)
         if names.is_encoder_name(google_name):
             candidates = tuple(prefix + candidate for candidate in candidates)
@@ -123,7 +122,7 @@ def read_hugging_face(path, hidden_act=None, lowercase=None):
         )
         logger.warning(message)
         notes.append(message)
-    _check_tied_decoder(tensors, arrays, used, notes)
+    _check_tied_decoder(tensors, arrays, used)
     unused = sorted(
         name for name in tensors if name not in used and not name.endswith(IGNORED_TENSOR_SUFFIXES)
     )
@@ -347,7 +346,7 @@ def _build_models(config, arrays):
 
 
 def _encoder_prefix(tensors, path):
-    """The prefix before `embeddings.word_embeddings.weight`: "bert." in task models, "" in BertModel."""
+    """What precedes `embeddings.word_embeddings.weight`: "bert." (task models) or "" (BertModel)."""
     prefixes = sorted(
         name[: -len(names.WORD_EMBEDDINGS)]
         for name in tensors
@@ -364,7 +363,7 @@ def _encoder_prefix(tensors, path):
     return prefixes[0]
 
 
-def _check_tied_decoder(tensors, arrays, used, notes):
+def _check_tied_decoder(tensors, arrays, used):
     """A stored decoder weight must equal the word embeddings: our head is always tied."""
     if TIED_DECODER not in tensors:
         return

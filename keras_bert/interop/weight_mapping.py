@@ -100,7 +100,9 @@ def encoder_slots(encoder):
         slots += dense_slots(f"{prefix}/attention/output/dense", attention._output_dense, RESHAPE)
         # The output projection's bias is [hidden] in both layouts.
         slots[-1].layout = SAME
-        slots += layer_norm_slots(f"{prefix}/attention/output/LayerNorm", block.attention_layer_norm)
+        slots += layer_norm_slots(
+            f"{prefix}/attention/output/LayerNorm", block.attention_layer_norm
+        )
         slots += dense_slots(f"{prefix}/intermediate/dense", block.intermediate_dense)
         slots += dense_slots(f"{prefix}/output/dense", block.output_dense)
         slots += layer_norm_slots(f"{prefix}/output/LayerNorm", block.output_layer_norm)
