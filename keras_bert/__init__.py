@@ -10,6 +10,8 @@ __version__ = "0.1.0"
 
 # Public name -> module that defines it.
 _PUBLIC_API = {
+    "export_saved_model": "keras_bert.serving.export",
+    "export_preprocessor": "keras_bert.serving.export",
     "BertConfig": "keras_bert.config",
     "BertEncoder": "keras_bert.modeling.encoder",
     "BertTokenizer": "keras_bert.tokenization.bert_tokenizer",

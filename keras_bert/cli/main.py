@@ -21,6 +21,8 @@ SUBCOMMAND_MODULES = [
     "evaluate",
     "predict",
     "convert",
+    "export",
+    "encode",
     "attention",
 ]
 

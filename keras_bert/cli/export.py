@@ -1,0 +1,88 @@
+"""`keras-bert export`: a model folder (from pretrain, finetune or convert) → a SavedModel.
+
+The SavedModel takes raw strings (`encode`, `encode_pair`, and `classify` for classifiers)
+and token ids (`encode_ids`), and loads without keras_bert; see export/README.md.
+"""
+
+import os
+
+from keras_bert.cli.main import UsageError
+
+DEFAULT_EXPORT_ROOT = "export"
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        "export",
+        help="export a model folder as a SavedModel that takes raw strings",
+        description="Export any model folder that pretrain, finetune or convert wrote (or a "
+        "Google / Hugging Face checkpoint folder) as a TensorFlow SavedModel with its "
+        "tokenizer inside: signatures encode, encode_pair, encode_ids and, for a fine-tuned "
+        "classifier, classify (also serving_default).",
+    )
+    parser.add_argument("--model", required=True, help="the model folder to export")
+    parser.add_argument(
+        "--out",
+        help=f"SavedModel folder to write (default: {DEFAULT_EXPORT_ROOT}/<model folder name>)",
+    )
+    parser.add_argument(
+        "--seq-length",
+        type=int,
+        help="packed length of every input (default: the fine-tuned length, else 128)",
+    )
+    parser.add_argument(
+        "--preprocessor-out",
+        help="also write a TF Hub style preprocessor SavedModel (tokenize, bert_pack_inputs) here",
+    )
+    parser.add_argument(
+        "--allow-non-serving-ops",
+        action="store_true",
+        help="do not restrict the graph to ops the stock TensorFlow Serving build has",
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace existing output folders"
+    )
+    parser.set_defaults(func=run)
+
+
+def default_output_path(model_path):
+    name = os.path.basename(os.path.normpath(os.path.abspath(model_path))) or "model"
+    return os.path.join(DEFAULT_EXPORT_ROOT, name)
+
+
+def run(args):
+    if not os.path.isdir(args.model):
+        raise UsageError(f"--model {args.model} is not a folder.")
+    if args.seq_length is not None and args.seq_length < 2:
+        raise UsageError(f"--seq-length must be at least 2, got {args.seq_length}.")
+    out = args.out or default_output_path(args.model)
+    for path in filter(None, (out, args.preprocessor_out)):
+        if os.path.isdir(path) and os.listdir(path) and not args.overwrite:
+            raise UsageError(f"{path} exists and is not empty; pass --overwrite to replace it.")
+
+    from keras_bert.interop.loader import load_checkpoint
+    from keras_bert.serving.export import export_preprocessor, export_saved_model
+
+    loaded = load_checkpoint(args.model)
+    serving_compatible = not args.allow_non_serving_ops
+    info = export_saved_model(
+        loaded,
+        out,
+        seq_length=args.seq_length,
+        serving_compatible=serving_compatible,
+        overwrite=args.overwrite,
+    )
+    print(
+        f"Exported {info['task']} (seq_length {info['seq_length']}) to {out}; "
+        f"signatures: {', '.join(info['signatures'])}"
+    )
+    if args.preprocessor_out:
+        export_preprocessor(
+            loaded.tokenizer,
+            args.preprocessor_out,
+            seq_length=info["seq_length"],
+            serving_compatible=serving_compatible,
+            overwrite=args.overwrite,
+        )
+        print(f"Exported preprocessor to {args.preprocessor_out}")
+    return 0

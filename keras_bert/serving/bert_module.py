@@ -1,0 +1,185 @@
+"""`BertServingModule`: tokenizer, encoder and (optional) classifier head as one `tf.Module`.
+
+Its `tf.function`s become the exported SavedModel's methods and signatures:
+
+    encode(text)                 raw strings → pooled_output, sequence_output, input_mask
+    encode_pair(text_a, text_b)  the same for text pairs
+    classify(text) or classify(text_a, text_b)   (classifiers)
+                                 → probabilities, label_ids, labels
+    __call__(inputs, training)   TF Hub's reusable encoder API over token ids
+    encode_ids(input_word_ids, input_mask, input_type_ids)   the same as a flat signature
+
+The Keras models are held without being tracked as SavedModel children: the SavedModel keeps
+their variables (listed in `variables` / `trainable_variables`, as TF Hub's reusable SavedModel
+API and `keras.layers.TFSMLayer` expect) and the traced functions, not Keras' object graph,
+so it loads with TensorFlow and tf-text alone.
+"""
+
+import tensorflow as tf
+
+from keras_bert.modeling.encoder import INPUT_NAMES
+
+
+def _text_spec(name):
+    return tf.TensorSpec([None], tf.string, name=name)
+
+
+def _ids_spec():
+    return {name: tf.TensorSpec([None, None], tf.int32, name=name) for name in INPUT_NAMES}
+
+
+def _float32(tensor):
+    return tf.cast(tensor, tf.float32)
+
+
+class BertServingModule(tf.Module):
+    """Raw strings to BERT outputs, for `tf.saved_model.save`.
+
+    Args:
+        tokenizer: a `BertTokenizer` (tracked: its vocabulary table and asset are saved).
+        encoder: a `BertEncoder`.
+        seq_length: packed length of every input; longer texts are truncated.
+        classifier: a `BertClassifier` over `encoder`, or None.
+        label_names: class names in id order (classifiers only).
+        text_pair: whether `classify` takes `text_a` and `text_b` (classifiers only).
+    """
+
+    # tf.Module derives these from its attributes at run time; TF Hub's reusable SavedModel
+    # API needs them saved as attributes, so they are plain attributes here.
+    variables = ()
+    trainable_variables = ()
+    regularization_losses = ()
+
+    def __init__(
+        self,
+        tokenizer,
+        encoder,
+        seq_length,
+        classifier=None,
+        label_names=None,
+        text_pair=False,
+        name="bert",
+    ):
+        super().__init__(name=name)
+        self.tokenizer = tokenizer
+        self._hold_models(encoder, classifier)
+        self.seq_length = int(seq_length)
+        self.text_pair = bool(text_pair)
+        model = classifier if classifier is not None else encoder
+        self.variables = [variable.value for variable in model.variables]
+        self.trainable_variables = [variable.value for variable in model.trainable_variables]
+        self.regularization_losses = []
+        if classifier is not None:
+            self._label_names = tf.constant(list(label_names), tf.string)
+            self.classify = self._make_classify()
+
+    @tf.__internal__.tracking.no_automatic_dependency_tracking
+    def _hold_models(self, encoder, classifier):
+        self._encoder = encoder
+        self._classifier = classifier
+
+    @property
+    def is_classifier(self):
+        return self._classifier is not None
+
+    # Raw-string endpoints.
+
+    @tf.function(input_signature=[_text_spec("text")])
+    def encode(self, text):
+        """[batch] strings → pooled_output [batch, hidden], sequence_output, input_mask."""
+        return self._encode_inputs(self.tokenizer.encode(text, seq_length=self.seq_length))
+
+    @tf.function(input_signature=[_text_spec("text_a"), _text_spec("text_b")])
+    def encode_pair(self, text_a, text_b):
+        """Text pairs, packed `[CLS] a [SEP] b [SEP]` → the outputs of `encode`."""
+        inputs = self.tokenizer.encode(text_a, text_b, seq_length=self.seq_length)
+        return self._encode_inputs(inputs)
+
+    def _make_classify(self):
+        """`classify` over `text`, or over `text_a` and `text_b` for a pair classifier.
+
+        Built per instance (not a method) so that an encoder export has no `classify` at all
+        and a classifier export has exactly the one its `text_pair` calls for.
+        """
+        if self.text_pair:
+
+            def classify(text_a, text_b):
+                """Text pairs → probabilities, label_ids, labels."""
+                inputs = self.tokenizer.encode(text_a, text_b, seq_length=self.seq_length)
+                return self._classify_inputs(inputs)
+
+            specs = [_text_spec("text_a"), _text_spec("text_b")]
+        else:
+
+            def classify(text):
+                """[batch] strings → probabilities, label_ids, labels."""
+                inputs = self.tokenizer.encode(text, seq_length=self.seq_length)
+                return self._classify_inputs(inputs)
+
+            specs = [_text_spec("text")]
+        return tf.function(classify, input_signature=specs)
+
+    # Token-id endpoints (TF Hub's encoder contract).
+
+    @tf.function
+    def __call__(self, inputs, training=False):
+        """TF Hub reusable encoder: dict of ids → pooled_output, sequence_output,
+        encoder_outputs (a list, one per layer) and default (= pooled_output)."""
+        outputs = self._encoder(_as_int32(inputs), training=training)
+        pooled_output = _float32(outputs["pooled_output"])
+        return {
+            "pooled_output": pooled_output,
+            "sequence_output": _float32(outputs["sequence_output"]),
+            "encoder_outputs": [_float32(layer) for layer in outputs["encoder_outputs"]],
+            "default": pooled_output,
+        }
+
+    @tf.function(input_signature=[_ids_spec()])
+    def encode_ids(self, inputs):
+        """`__call__` as a flat signature: `encoder_outputs` stacked to
+        [batch, num_layers, seq, hidden] (TF Serving needs the batch first in every output)."""
+        outputs = self.__call__(inputs, training=False)
+        return {**outputs, "encoder_outputs": tf.stack(outputs["encoder_outputs"], axis=1)}
+
+    def trace_for_export(self):
+        """Trace `__call__` for both `training` values, as TF Hub's reusable API requires."""
+        for training in (False, True):
+            self.__call__.get_concrete_function(_ids_spec(), training=training)
+
+    def signatures(self):
+        """The SavedModel signatures: name → concrete function with named flat outputs."""
+        signatures = {
+            "encode": self.encode.get_concrete_function(),
+            "encode_pair": self.encode_pair.get_concrete_function(),
+            "encode_ids": self.encode_ids.get_concrete_function(),
+        }
+        if self.is_classifier:
+            signatures["classify"] = self.classify.get_concrete_function()
+            signatures["serving_default"] = signatures["classify"]
+        else:
+            signatures["serving_default"] = signatures["encode"]
+        return signatures
+
+    # Shared bodies.
+
+    def _encode_inputs(self, inputs):
+        inputs = _as_int32(inputs)
+        outputs = self._encoder(inputs, training=False)
+        return {
+            "pooled_output": _float32(outputs["pooled_output"]),
+            "sequence_output": _float32(outputs["sequence_output"]),
+            "input_mask": inputs["input_mask"],
+        }
+
+    def _classify_inputs(self, inputs):
+        logits = _float32(self._classifier(_as_int32(inputs), training=False))
+        label_ids = tf.argmax(logits, axis=-1, output_type=tf.int32)
+        return {
+            "probabilities": tf.nn.softmax(logits, axis=-1),
+            "label_ids": label_ids,
+            "labels": tf.gather(self._label_names, label_ids),
+        }
+
+
+def _as_int32(inputs):
+    return {name: tf.cast(inputs[name], tf.int32) for name in INPUT_NAMES}

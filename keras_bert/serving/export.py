@@ -1,0 +1,240 @@
+"""`export_saved_model` and `export_preprocessor`: the whole text-to-answer path as a SavedModel.
+
+The result loads with `tf.saved_model.load` in a process that has only TensorFlow and
+tf-text (`import tensorflow_text` registers the tokenizer's ops), serves in TF Serving, and
+is reusable in Keras through `keras.layers.TFSMLayer` and in TF Hub code through `__call__`.
+The vocabulary, `bert_config.json`, the label names and a description of the export
+(`keras_bert_export.json`) are attached as assets, so the SavedModel explains itself.
+"""
+
+import json
+import os
+import tempfile
+
+DEFAULT_SEQ_LENGTH = 128
+EXPORT_INFO_FILE = "keras_bert_export.json"
+EXPORT_FORMAT = "keras_bert_saved_model"
+EXPORT_FORMAT_VERSION = 1
+
+
+def export_saved_model(
+    model,
+    path,
+    seq_length=None,
+    serving_compatible=True,
+    tokenizer=None,
+    overwrite=False,
+):
+    """Export `model` with its tokenizer as one SavedModel at `path`; returns the export info.
+
+    Args:
+        model: what `keras_bert.load_checkpoint` returns (its classifier is exported when it
+            has one), a `BertClassifier` (its `tokenizer` travels with it), or a
+            `BertEncoder` (pass `tokenizer=`).
+        path: the SavedModel folder to write.
+        seq_length: packed length of every input (longer texts are truncated, shorter ones
+            padded). Default: the length the classifier was fine-tuned with, else 128.
+        serving_compatible: restrict the graph to ops the stock TensorFlow Serving model
+            server has (the lookup-table WordPiece tokenizer, no Fast* tf-text ops); the
+            written graph is checked and a ValueError names any op outside that set.
+        tokenizer: a `BertTokenizer`, replacing the model's own.
+        overwrite: replace an existing non-empty folder at `path`.
+
+    Signatures: `encode`, `encode_pair`, `encode_ids` (TF Hub encoder contract over token
+    ids), `classify` for classifiers, and `serving_default` (`classify`, else `encode`).
+    Methods: the same names plus `__call__` (TF Hub's reusable encoder API). TF Hub's
+    `tokenize` / `bert_pack_inputs` live in a separate SavedModel: `export_preprocessor`.
+    """
+    import tensorflow as tf
+
+    from keras_bert.serving.bert_module import BertServingModule
+    from keras_bert.serving.serving_ops import check_tf_serving_ops
+
+    parts = _model_parts(model, tokenizer)
+    config = parts["encoder"].config
+    seq_length = _check_seq_length(
+        seq_length or parts["seq_length"] or DEFAULT_SEQ_LENGTH, config, parts["text_pair"]
+    )
+    tokenizer = _prepare_tokenizer(parts["tokenizer"], config, serving_compatible)
+    path = _prepare_output_folder(path, overwrite)
+
+    label_names = parts["label_names"]
+    info = {
+        "format": EXPORT_FORMAT,
+        "format_version": EXPORT_FORMAT_VERSION,
+        "task": "classifier" if parts["classifier"] is not None else "encoder",
+        "seq_length": seq_length,
+        "lowercase": bool(tokenizer.lowercase),
+        "text_pair": parts["text_pair"],
+        "labels": label_names,
+        "hidden_size": config.hidden_size,
+        "num_hidden_layers": config.num_hidden_layers,
+        "serving_compatible": bool(serving_compatible),
+    }
+    module = BertServingModule(
+        tokenizer,
+        parts["encoder"],
+        seq_length,
+        classifier=parts["classifier"],
+        label_names=label_names,
+        text_pair=parts["text_pair"],
+    )
+    module.trace_for_export()
+    signatures = module.signatures()
+    info["signatures"] = sorted(signatures)
+    with tempfile.TemporaryDirectory() as asset_folder:
+        _attach_assets(module, asset_folder, tokenizer, config=config, info=info)
+        tf.saved_model.save(module, path, signatures=signatures)
+    if serving_compatible:
+        check_tf_serving_ops(path)
+    return info
+
+
+def export_preprocessor(
+    tokenizer, path, seq_length=DEFAULT_SEQ_LENGTH, serving_compatible=True, overwrite=False
+):
+    """Export `tokenizer` alone as a TF Hub style BERT preprocessor SavedModel.
+
+    Methods: `__call__(text)` (also the `serving_default` signature), `tokenize(text)` and
+    `bert_pack_inputs(segments, seq_length)`, as TF Hub's BERT preprocess models have them.
+    """
+    import tensorflow as tf
+
+    from keras_bert.serving.preprocessor_module import BertPreprocessorModule
+    from keras_bert.serving.serving_ops import check_tf_serving_ops
+
+    seq_length = int(seq_length)
+    if seq_length < 2:
+        raise ValueError(f"seq_length must be at least 2 ([CLS] and [SEP]), got {seq_length}.")
+    tokenizer = _prepare_tokenizer(tokenizer, None, serving_compatible)
+    path = _prepare_output_folder(path, overwrite)
+    module = BertPreprocessorModule(tokenizer, seq_length)
+    module.trace_for_export()
+    info = {
+        "format": EXPORT_FORMAT,
+        "format_version": EXPORT_FORMAT_VERSION,
+        "task": "preprocessor",
+        "seq_length": seq_length,
+        "lowercase": bool(tokenizer.lowercase),
+        "serving_compatible": bool(serving_compatible),
+        "signatures": ["serving_default"],
+    }
+    with tempfile.TemporaryDirectory() as asset_folder:
+        _attach_assets(module, asset_folder, tokenizer, config=None, info=info)
+        tf.saved_model.save(
+            module, path, signatures={"serving_default": module.__call__.get_concrete_function()}
+        )
+    if serving_compatible:
+        check_tf_serving_ops(path)
+    return info
+
+
+def _model_parts(model, tokenizer):
+    """Encoder, classifier, tokenizer, labels, pairing and fine-tuned length of `model`."""
+    parts = {"classifier": None, "label_names": None, "text_pair": False, "seq_length": None}
+    if hasattr(model, "encoder") and hasattr(model, "metadata") and hasattr(model, "classifier"):
+        # A LoadedBert (load_checkpoint's result): export its classifier when it has one.
+        metadata = model.metadata or {}
+        if model.classifier is not None:
+            parts.update(_classifier_parts(model.classifier))
+            parts["seq_length"] = parts["seq_length"] or metadata.get("seq_length")
+        parts["encoder"] = model.encoder
+        parts["tokenizer"] = tokenizer or model.tokenizer
+    elif hasattr(model, "encoder") and hasattr(model, "num_classes"):
+        parts.update(_classifier_parts(model))
+        parts["encoder"] = model.encoder
+        parts["tokenizer"] = tokenizer or getattr(model, "tokenizer", None)
+    elif hasattr(model, "transformer_blocks"):
+        parts["encoder"] = model
+        parts["tokenizer"] = tokenizer
+    else:
+        raise TypeError(
+            "export_saved_model takes what keras_bert.load_checkpoint returns, a "
+            f"BertClassifier or a BertEncoder; got {type(model).__name__}."
+        )
+    if parts["tokenizer"] is None:
+        raise ValueError(
+            "export_saved_model needs a tokenizer: this model has none, so pass "
+            "tokenizer=keras_bert.BertTokenizer.from_vocab_file(...)."
+        )
+    return parts
+
+
+def _classifier_parts(classifier):
+    label_names = getattr(classifier, "label_names", None) or [
+        str(index) for index in range(classifier.num_classes)
+    ]
+    return {
+        "classifier": classifier,
+        "label_names": [str(name) for name in label_names],
+        "text_pair": bool(getattr(classifier, "text_pair", False)),
+        "seq_length": getattr(classifier, "seq_length", None),
+    }
+
+
+def _check_seq_length(seq_length, config, text_pair):
+    seq_length = int(seq_length)
+    needed = 3 if text_pair else 2
+    if seq_length < needed:
+        raise ValueError(
+            f"seq_length must be at least {needed} (room for the special tokens), got {seq_length}."
+        )
+    if seq_length > config.max_position_embeddings:
+        raise ValueError(
+            f"seq_length {seq_length} exceeds the model's max_position_embeddings "
+            f"({config.max_position_embeddings})."
+        )
+    return seq_length
+
+
+def _prepare_tokenizer(tokenizer, config, serving_compatible):
+    """The tokenizer to export: checked against the encoder, restricted for TF Serving."""
+    if config is not None and tokenizer.vocab_size > config.vocab_size:
+        raise ValueError(
+            f"The tokenizer's vocabulary has {tokenizer.vocab_size} tokens but the encoder "
+            f"embeds only {config.vocab_size} (vocab_size in bert_config.json)."
+        )
+    if serving_compatible:
+        tokenizer = tokenizer.serving_compatible()
+    return tokenizer
+
+
+def _prepare_output_folder(path, overwrite):
+    path = os.fspath(path)
+    if os.path.isfile(path):
+        raise ValueError(f"Export path {path} is a file; give a folder for the SavedModel.")
+    if os.path.isdir(path) and os.listdir(path):
+        if not overwrite:
+            raise FileExistsError(
+                f"Export folder {path} already exists and is not empty; choose another path "
+                "or pass overwrite=True (--overwrite)."
+            )
+        import shutil
+
+        shutil.rmtree(path)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    return path
+
+
+def _attach_assets(module, folder, tokenizer, config, info):
+    """Write vocabulary, config, labels and export info to `folder`, attached as assets."""
+    import tensorflow as tf
+
+    vocab_file = os.path.join(folder, "vocab.txt")
+    with open(vocab_file, "w", encoding="utf-8") as file:
+        file.write("".join(f"{token}\n" for token in tokenizer.vocabulary))
+    module.vocab_file = tf.saved_model.Asset(vocab_file)
+    if config is not None:
+        config_file = os.path.join(folder, "bert_config.json")
+        config.to_json(config_file)
+        module.bert_config_file = tf.saved_model.Asset(config_file)
+    if info.get("labels"):
+        labels_file = os.path.join(folder, "labels.txt")
+        with open(labels_file, "w", encoding="utf-8") as file:
+            file.write("".join(f"{label}\n" for label in info["labels"]))
+        module.labels_file = tf.saved_model.Asset(labels_file)
+    info_file = os.path.join(folder, EXPORT_INFO_FILE)
+    with open(info_file, "w", encoding="utf-8") as file:
+        json.dump(info, file, indent=2, sort_keys=True, ensure_ascii=False)
+        file.write("\n")
+    module.export_info_file = tf.saved_model.Asset(info_file)
