@@ -12,7 +12,7 @@ Next-sentence mode (`next_sentence=True`), per document, as Google does:
   at random, until the pair fits.
 Labels follow Google: 0 = B is the actual next segment, 1 = B is random.
 
-Deviations from Google, both for a cleaner next-sentence signal:
+Deviations from Google, all for a cleaner next-sentence signal:
 - Google retries 10 times to draw a document other than the current one and then uses whatever
   it drew; here the random document is drawn from the others directly, so a random B never
   comes from the same document.
