@@ -139,6 +139,21 @@ class BertTokenizer(tf.Module):
         """[batch] strings → the words Google's BasicTokenizer yields, [batch, (words)]."""
         return normalization.basic_tokenize(texts, lowercase=self.lowercase)
 
+    def words_to_ids(self, words):
+        """WordPiece alone: ragged [batch, (words)] strings → int32 [batch, (pieces)].
+
+        For text already split into words; no normalisation or punctuation splitting.
+        """
+        if not isinstance(words, tf.RaggedTensor):
+            words = tf.ragged.constant(words, dtype=tf.string)
+        return tf.cast(self._words_to_ids(words).merge_dims(-2, -1), tf.int32)
+
+    def tokens_to_ids(self, tokens):
+        """Token strings (Tensor or RaggedTensor) → ids; -1 for a string not in the vocabulary."""
+        if isinstance(tokens, tf.RaggedTensor):
+            return tokens.with_flat_values(self.tokens_to_ids(tokens.flat_values))
+        return tf.cast(self._token_to_id.lookup(tf.convert_to_tensor(tokens, tf.string)), tf.int32)
+
     def _words_to_ids(self, words):
         too_long = (
             tf.strings.length(words.flat_values, unit="UTF8_CHAR") > MAX_CHARS_PER_WORD

@@ -20,6 +20,7 @@ def truncated_lengths(first_lengths, second_lengths, budget):
     fits in `budget` ends with the second segment at min(len_b, max(budget // 2,
     budget - len_a)) tokens and the first at min(len_a, budget - that).
     """
+    budget = tf.cast(budget, first_lengths.dtype)
     second = tf.minimum(second_lengths, tf.maximum(budget // 2, budget - first_lengths))
     first = tf.minimum(first_lengths, budget - second)
     return first, second
