@@ -11,7 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from keras_bert.cli.main import main as keras_bert_main
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from keras_bert.cli.main import main as keras_bert_main  # noqa: E402
 
 # The shared real data lives beside the repository, never inside it (see its README.md).
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -70,6 +72,7 @@ def split_ocnli(train_path, out_dir, dev_share=0.1, seed=0):
 def finetune_and_test(name, *, init, files, columns, out_dir, options):
     """`keras-bert finetune` then `keras-bert evaluate` on the test split; returns a result dict."""
     model_dir = os.path.join(out_dir, name)
+    init = str(init)
     command = ["finetune", "--train", files["train"], "--init", init, "--out", model_dir, *columns, *options]
     if files.get("dev"):
         command += ["--dev", files["dev"]]

@@ -94,6 +94,13 @@ def run(args):
         seed=args.seed,
     )
     tokenizer = classifier.tokenizer
+    truncated = {"train": count_truncated(tokenizer, train, args.seq_length)}
+    if dev is not None:
+        truncated["dev"] = count_truncated(tokenizer, dev, args.seq_length)
+    for split, count in truncated.items():
+        if count:
+            print(f"{split}: {count:,} of {len(train if split == 'train' else dev):,} examples are "
+                  f"longer than --seq-length {args.seq_length} and are truncated")
     train_data = classification_dataset(
         train, tokenizer, labels, seq_length=args.seq_length, batch_size=args.batch_size,
         shuffle=True, seed=args.seed,
@@ -139,6 +146,7 @@ def run(args):
         "train_examples": len(train),
         "train_skipped_rows": [line for line, _ in train.skipped],
         "train_dropped_rows": {label: len(lines) for label, lines in train.dropped.items()},
+        "truncated_examples": truncated,
         "training_seconds": round(training_seconds, 1),
         "final_train": {k: float(v[-1]) for k, v in history.history.items() if not k.startswith("val_")},
     }
@@ -154,3 +162,14 @@ def run(args):
         file.write("\n")
     print(f"\nfine-tuned classifier written to {args.out} ({training_seconds:.0f} s of training)")
     return 0
+
+
+def count_truncated(tokenizer, examples, seq_length, chunk=4096):
+    """How many examples lose tokens at `seq_length`, so truncation is reported, not silent."""
+    if not hasattr(tokenizer, "count_truncated"):
+        return None
+    total = 0
+    for start in range(0, len(examples), chunk):
+        pairs = examples.text_pairs[start : start + chunk] if examples.text_pairs is not None else None
+        total += tokenizer.count_truncated(examples.texts[start : start + chunk], pairs, seq_length)
+    return total

@@ -130,7 +130,10 @@ class BertClassifier(keras.Model):
         else:
             strings = tf.data.Dataset.from_tensor_slices((texts,))
             encode = lambda a: self.tokenizer.encode(a, seq_length=seq_length)
-        dataset = strings.batch(batch_size).map(encode).prefetch(tf.data.AUTOTUNE)
+        from keras_bert.data.labelled import trim_batch_padding
+
+        dataset = strings.batch(batch_size).map(lambda *texts: trim_batch_padding(encode(*texts)))
+        dataset = dataset.prefetch(tf.data.AUTOTUNE)
         logits = self.predict(dataset, verbose=verbose)
         probabilities = np.asarray(keras.ops.softmax(logits, axis=-1))
         names = self.label_names

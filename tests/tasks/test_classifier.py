@@ -170,3 +170,16 @@ def test_finetuning_recipe_learns_a_token_rule_and_writes_history(tmp_path):
     assert recorded["validation"][-1]["accuracy"] == pytest.approx(history.history["val_accuracy"][-1])
     assert os.path.getsize(tmp_path / "training_curves.png") > 1000
     assert os.listdir(tmp_path / "logs")
+
+
+def test_trimming_batch_padding_changes_no_logit():
+    from keras_bert.data.labelled import trim_batch_padding
+
+    classifier = BertClassifier(tiny_encoder(), 2)
+    x = inputs(batch=3, seq=16)
+    x["input_mask"][:, 5:] = 0  # longest row: 5 real tokens → trimmed to 8 positions
+    x["input_mask"][1, 3:] = 0
+    x["input_word_ids"] *= x["input_mask"]
+    trimmed = {k: np.asarray(v) for k, v in trim_batch_padding(x).items()}
+    assert trimmed["input_word_ids"].shape == (3, 8)
+    np.testing.assert_allclose(classifier(trimmed, training=False), classifier(x, training=False), atol=1e-5)
