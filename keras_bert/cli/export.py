@@ -23,7 +23,8 @@ def register(subparsers):
     parser.add_argument("--model", required=True, help="the model folder to export")
     parser.add_argument(
         "--out",
-        help=f"SavedModel folder to write (default: {DEFAULT_EXPORT_ROOT}/<model folder name>)",
+        help=f"SavedModel folder to write (default: {DEFAULT_EXPORT_ROOT}/<model folder name>/1, "
+        "a version folder TF Serving can serve)",
     )
     parser.add_argument(
         "--seq-length",
@@ -46,8 +47,9 @@ def register(subparsers):
 
 
 def default_output_path(model_path):
+    """export/<model folder name>/1: TF Serving serves numbered version folders of a model."""
     name = os.path.basename(os.path.normpath(os.path.abspath(model_path))) or "model"
-    return os.path.join(DEFAULT_EXPORT_ROOT, name)
+    return os.path.join(DEFAULT_EXPORT_ROOT, name, "1")
 
 
 def run(args):

@@ -67,7 +67,7 @@ def test_export_default_output_is_under_export(tmp_path):
     from keras_bert.cli.export import default_output_path
 
     assert default_output_path(str(tmp_path / "runs" / "sst2") + os.sep) == os.path.join(
-        "export", "sst2"
+        "export", "sst2", "1"
     )
 
 

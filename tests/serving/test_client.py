@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.serving.exported_model import TEXTS, expected_outputs, subprocess_environment
@@ -42,6 +43,7 @@ def test_client_classifies_lines_from_stdin(exported, tmp_path):
     np.testing.assert_allclose(probabilities, expected["probabilities"], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_client_embeds_lines_from_a_file(exported, tmp_path):
     saved_model, classifier, _ = exported
     texts = tmp_path / "texts.txt"
