@@ -81,6 +81,7 @@ def finetune_classifier(
         validation_data=dev_data,
         epochs=epochs,
         steps_per_epoch=steps_per_epoch,
+        shuffle=False,  # tf.data input: the dataset itself shuffles (Keras would only warn)
         callbacks=callbacks,
         verbose=verbose,
     )

@@ -56,7 +56,7 @@ def finetuned(task):
         "finetune", "--train", str(root / "train.tsv"), "--dev", str(root / "dev.tsv"),
         "--text-column", "sentence", "--label-column", "label",
         "--init", "random", "--preset", "bert_tiny", "--vocab", str(root / "vocab.txt"),
-        "--epochs", "4", "--seq-length", "16", "--batch-size", "16", "--learning-rate", "1e-3",
+        "--epochs", "3", "--seq-length", "16", "--batch-size", "16", "--learning-rate", "1e-3",
         "--no-quoting", "--out", str(out), "--seed", "0",
     ])
     assert code == 0
@@ -78,7 +78,7 @@ def test_finetune_writes_a_classifier_folder_that_learned(finetuned):
     assert summary["dev"]["accuracy"] > 0.9  # chance is 0.5
     assert summary["dev"]["majority_class_accuracy"] == 0.5
     history = json.loads((finetuned / "history.json").read_text())
-    assert len(history["validation"]) == 4
+    assert len(history["validation"]) == 3
 
 
 def test_evaluate_prints_scores_and_plots(task, finetuned, capsys, tmp_path):
@@ -114,13 +114,14 @@ def test_predict_csv_and_jsonl_agree_with_the_true_labels(task, finetuned, tmp_p
         assert record["label"] == max(record["probabilities"], key=record["probabilities"].get)
 
 
+@pytest.mark.slow  # export traces and saves the whole model (over a minute on 2 shared cores)
 def test_predict_through_an_exported_saved_model_matches_the_folder(task, finetuned, tmp_path):
     root, _ = task
     from keras_bert.serving.export import export_saved_model
     from keras_bert.tasks.classifier_folder import load_classifier
 
     exported = tmp_path / "saved_model"
-    export_saved_model(load_classifier(str(finetuned)), str(exported), serving_compatible=False)
+    export_saved_model(load_classifier(str(finetuned)), str(exported))
     out_folder, out_saved = tmp_path / "folder.jsonl", tmp_path / "saved.jsonl"
     unlabelled = str(root / "unlabelled.tsv")
     assert main(["predict", "--model", str(finetuned), "--input", unlabelled, "--output", str(out_folder)]) == 0
