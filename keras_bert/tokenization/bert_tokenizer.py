@@ -109,6 +109,8 @@ class BertTokenizer(tf.Module):
                 support_detokenization=False,
             )
         self.packer = BertInputPacker(self.cls_id, self.sep_id, self.pad_id)
+        # Not tracked: traced helpers, rebuilt on demand (their keys are not strings).
+        object.__setattr__(self, "_encode_functions", {})
 
     @property
     def vocabulary(self):
@@ -155,12 +157,17 @@ class BertTokenizer(tf.Module):
         return tf.cast(self._token_to_id.lookup(tf.convert_to_tensor(tokens, tf.string)), tf.int32)
 
     def _words_to_ids(self, words):
-        too_long = (
-            tf.strings.length(words.flat_values, unit="UTF8_CHAR") > MAX_CHARS_PER_WORD
-        )
+        """[batch, (words)] strings → int64 [batch, (words), (pieces)].
+
+        WordPiece runs once per distinct word of the batch (natural text repeats its words
+        a lot, Chinese text its characters even more), then the pieces are gathered back.
+        """
+        distinct_words, word_index = tf.unique(words.flat_values)
+        too_long = tf.strings.length(distinct_words, unit="UTF8_CHAR") > MAX_CHARS_PER_WORD
         # [UNK] is itself in the vocabulary, so WordPiece maps this stand-in to unk_id.
-        flat_words = tf.where(too_long, UNK_TOKEN, words.flat_values)
-        return self._wordpiece.tokenize(words.with_flat_values(flat_words))
+        distinct_words = tf.where(too_long, UNK_TOKEN, distinct_words)
+        pieces = self._wordpiece.tokenize(distinct_words)
+        return words.with_flat_values(tf.gather(pieces, word_index))
 
     # Python API: accepts str, lists, numpy arrays and tensors of rank 0 or 1. -----------
 
@@ -211,15 +218,28 @@ class BertTokenizer(tf.Module):
         `truncated` a bool tensor saying which rows lost tokens.
         """
         texts, is_scalar = _as_string_batch(texts)
-        segments = [self.tokenize_batch(texts)]
+        batches = [texts]
         if text_pairs is not None:
-            text_pairs, _ = _as_string_batch(text_pairs)
-            segments.append(self.tokenize_batch(text_pairs))
-        features, truncated = self.packer.pack_with_truncation(segments, seq_length)
+            batches.append(_as_string_batch(text_pairs)[0])
+        features, truncated = self._encode_function(int(seq_length), len(batches))(*batches)
         if is_scalar:
             features = {key: value[0] for key, value in features.items()}
             truncated = truncated[0]
         return (features, truncated) if return_truncated else features
+
+    def _encode_function(self, seq_length, segment_count):
+        """One traced graph per (seq_length, single or pair): eager calls stay fast."""
+        key = (seq_length, segment_count)
+        if key not in self._encode_functions:
+
+            def encode_batch(*texts):
+                segments = [self.tokenize_batch(batch) for batch in texts]
+                return self.packer.pack_with_truncation(segments, seq_length)
+
+            self._encode_functions[key] = tf.function(
+                encode_batch, input_signature=[tf.TensorSpec([None], tf.string)] * segment_count
+            )
+        return self._encode_functions[key]
 
     def count_truncated(self, texts, text_pairs=None, seq_length=128):
         """How many texts (or pairs) `encode` would truncate at this `seq_length` (an int)."""

@@ -1,19 +1,24 @@
 """Google's BERT BasicTokenizer, rebuilt from TensorFlow string ops so it runs inside the graph.
 
-Why not `tensorflow_text.BasicTokenizer` / `BertTokenizer`: they differ from Google's
-`tokenization.py` in ways that change ids. They lowercase with ICU case folding ("Straße" →
-"strasse", Google keeps "straße"), they do not drop every category-C character, and they split
-CJK characters after lowercasing. Here every step follows Google's order:
+Why not tf-text's own `BertTokenizer` / `BasicTokenizer`: they differ from Google's
+`tokenization.py` in ways that change ids. Lowercasing there is ICU case folding (with compatibility mapping)
+("Straße" → "strasse", "ＡＢＣ" → "abc", "，" → ","; Google keeps "straße", "ａｂｃ", "，"),
+and control characters and U+FFFD split words instead of vanishing ("a\\x05b" → "a", "b";
+Google: "ab"). Here the steps are Google's:
 
 1. invalid UTF-8 bytes become U+FFFD (then dropped, which equals Google's Python 3
    `bytes.decode("utf-8", "ignore")`);
 2. clean text: drop NUL, U+FFFD and every category C* character except tab, newline and
-   carriage return; map tab, newline, carriage return and category Zs to a space;
-3. put spaces around every CJK character (Google's `_is_chinese_char` ranges);
-4. if lowercasing: Python `str.lower()` (`tf.strings.lower(encoding="utf-8")`, which keeps
+   carriage return; map tab, newline, carriage return and category Zs to a space (and the
+   line / paragraph separators U+2028, U+2029, on which Google's `str.split()` splits);
+3. if lowercasing: Python `str.lower()` (`tf.strings.lower(encoding="utf-8")`, which keeps
    "ß" and handles the final sigma like Python), then NFD, then drop category Mn (accents);
-5. split on whitespace and make every punctuation character its own word (ASCII 33-47,
-   58-64, 91-96, 123-126 and every category P*).
+4. put spaces around every CJK character (Google's `_is_chinese_char` ranges) and every
+   punctuation character (ASCII 33-47, 58-64, 91-96, 123-126 and every category P*), then
+   split on spaces.
+
+Google isolates CJK characters before lowercasing; doing it in step 4 gives the same words
+(see `split_words`) with one regex pass fewer.
 
 The character classes are generated from Python's `unicodedata`, the tables Google's code
 consults, rather than RE2's own `\\p{..}` tables: RE2 and ICU in TensorFlow follow a newer
@@ -91,9 +96,8 @@ def character_classes():
     """RE2 patterns for Google's character classes, from this Python's Unicode tables.
 
     Returns a dict with keys "removed" (NUL, U+FFFD and category C* except \\t \\n \\r),
-    "whitespace" (\\t \\n \\r and category Zs), "cjk", "nonspacing_mark" (category Mn),
-    "punctuation" and "word_separator" (what Python's `str.split()` still splits on after
-    cleaning: the space and the category Zl / Zp separators U+2028 and U+2029).
+    "whitespace" (\\t \\n \\r, category Zs, and U+2028 / U+2029 on which Python's
+    `str.split()` splits), "cjk", "nonspacing_mark" (category Mn) and "punctuation".
     """
     runs = _category_runs()
     tab_newline_return = [(9, 10), (13, 13)]
@@ -107,9 +111,11 @@ def character_classes():
                 low = keep_high + 1
         removed.append((low, high))
     removed += [(0, 0), (0xFFFD, 0xFFFD)]
+    # Google maps these to a space when cleaning; Python's str.split() later also splits on
+    # the line and paragraph separators (Zl, Zp) that cleaning keeps, so they join the class.
     whitespace = tab_newline_return + [(32, 32)]
     whitespace += [(low, high) for low, high, cat in runs if cat == "Zs"]
-    separators = [(32, 32)] + [
+    whitespace += [
         (code_point, code_point)
         for low, high, cat in runs
         if cat in ("Zl", "Zp")
@@ -126,12 +132,11 @@ def character_classes():
             _merge([(low, high) for low, high, cat in runs if cat == "Mn"])
         ),
         "punctuation": _as_regex_class(_merge(punctuation)),
-        "word_separator": _as_regex_class(_merge(separators)),
     }
 
 
 def normalize_text(texts, lowercase=True):
-    """Steps 1-4 of the module docstring on a string tensor of any shape; returns strings.
+    """Steps 1-3 of the module docstring on a string tensor of any shape; returns strings.
 
     Invalid UTF-8 never raises: each invalid byte sequence is replaced by U+FFFD, which the
     cleaning step then drops, exactly as Google's Python 3 decoding with errors="ignore".
@@ -145,8 +150,7 @@ def normalize_text(texts, lowercase=True):
         replacement_char=0xFFFD,
     )
     texts = tf.strings.regex_replace(texts, classes["removed"] + "+", "")
-    texts = tf.strings.regex_replace(texts, classes["whitespace"], " ")
-    texts = tf.strings.regex_replace(texts, classes["cjk"], r" \0 ")
+    texts = tf.strings.regex_replace(texts, classes["whitespace"] + "+", " ")
     if lowercase:
         texts = tf.strings.lower(texts, encoding="utf-8")
         texts = tf_text.normalize_utf8(texts, "NFD")
@@ -155,14 +159,18 @@ def normalize_text(texts, lowercase=True):
 
 
 def split_words(texts):
-    """Step 5: [batch] normalised strings → [batch, (words)], punctuation kept as words."""
+    """Step 4: [batch] normalised strings → [batch, (words)], punctuation kept as words.
+
+    Spaces around each punctuation and CJK character, then a plain whitespace split: several
+    times faster than `tf_text.regex_split` with the same result, because after step 2 the
+    only whitespace left is the ASCII space. Isolating CJK characters here rather than
+    before lowercasing (Google's order) gives the same words: lowercasing leaves them alone,
+    NFD maps the compatibility ideographs onto ideographs that are CJK too, and a combining
+    mark after one is dropped either way.
+    """
     classes = character_classes()
-    punctuation = classes["punctuation"]
-    return tf_text.regex_split(
-        texts,
-        delim_regex_pattern=f"{classes['word_separator']}+|{punctuation}",
-        keep_delim_regex_pattern=punctuation,
-    )
+    isolated = f"{classes['punctuation']}|{classes['cjk']}"
+    return tf.strings.split(tf.strings.regex_replace(texts, isolated, r" \0 "))
 
 
 def basic_tokenize(texts, lowercase=True):

@@ -26,10 +26,14 @@ def truncated_lengths(first_lengths, second_lengths, budget):
     return first, second
 
 
-def _keep_first(segment, lengths):
-    """Keep the first `lengths[i]` tokens of row i of a ragged [batch, (tokens)] tensor."""
-    positions = tf.ragged.range(segment.row_lengths())
-    return tf.ragged.boolean_mask(segment, positions < tf.expand_dims(lengths, 1))
+def _keep_first(segment, lengths, budget):
+    """Keep the first `lengths[i]` (at most `budget`) tokens of row i of a ragged segment.
+
+    Cropping to a dense [batch, budget] first keeps the cost proportional to what is kept,
+    not to the length of the (possibly very long) texts.
+    """
+    cropped = segment.to_tensor(shape=[None, budget])
+    return tf.RaggedTensor.from_tensor(cropped, lengths=lengths)
 
 
 class BertInputPacker(tf.Module):
@@ -67,7 +71,7 @@ class BertInputPacker(tf.Module):
         else:
             kept = list(truncated_lengths(lengths[0], lengths[1], budget))
         truncated = tf.add_n(lengths) > budget
-        segments = [_keep_first(s, k) for s, k in zip(segments, kept)]
+        segments = [_keep_first(s, k, budget) for s, k in zip(segments, kept)]
 
         batch_size = segments[0].nrows()
         cls = tf.fill([batch_size, 1], tf.constant(self.cls_id, tf.int64))
