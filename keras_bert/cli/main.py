@@ -24,6 +24,7 @@ SUBCOMMAND_MODULES = [
     "export",
     "encode",
     "attention",
+    "quickstart",
 ]
 
 
