@@ -62,7 +62,10 @@ class BertServingModule(tf.Module):
     ):
         super().__init__(name=name)
         self.tokenizer = tokenizer
-        self._hold_models(encoder, classifier)
+        # Set past tf.Module's tracking: the Keras object graph is not saved, only the
+        # variables (below) and the functions traced through the models.
+        object.__setattr__(self, "_encoder", encoder)
+        object.__setattr__(self, "_classifier", classifier)
         self.seq_length = int(seq_length)
         self.text_pair = bool(text_pair)
         model = classifier if classifier is not None else encoder
@@ -72,11 +75,6 @@ class BertServingModule(tf.Module):
         if classifier is not None:
             self._label_names = tf.constant(list(label_names), tf.string)
             self.classify = self._make_classify()
-
-    @tf.__internal__.tracking.no_automatic_dependency_tracking
-    def _hold_models(self, encoder, classifier):
-        self._encoder = encoder
-        self._classifier = classifier
 
     @property
     def is_classifier(self):

@@ -53,7 +53,7 @@ def test_fine_tuning_through_the_encode_endpoint_with_adam(exported, keras_and_t
     before = np.array(encoder_weight.numpy())
     pooled_before = layer(tf.constant(["good movie"]))["pooled_output"].numpy()
 
-    history = model.fit(data, epochs=6, verbose=0)
+    history = model.fit(data, epochs=4, verbose=0)
     losses = history.history["loss"]
     assert losses[-1] < losses[0]
     assert not np.allclose(encoder_weight.numpy(), before)
