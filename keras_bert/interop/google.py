@@ -109,7 +109,7 @@ def read_google_checkpoint(path, hidden_act=None, lowercase=None, checkpoint=Non
     shapes = reader.get_variable_to_shape_map()
     model_names = [name for name in shapes if not _is_optimizer_state(name)]
 
-    encoder, pretrainer = _build_models(config, model_names)
+    encoder, pretrainer = weight_mapping.build_models(config, model_names)
     slots = (
         weight_mapping.pretrainer_slots(pretrainer)
         if pretrainer is not None
@@ -233,20 +233,6 @@ def write_google_config(config, config_path, lowercase):
     with open(config_path, "w", encoding="utf-8") as file:
         json.dump(values, file, indent=2, sort_keys=True)
         file.write("\n")
-
-
-def _build_models(config, model_names):
-    from keras_bert.modeling.encoder import BertEncoder
-
-    encoder = BertEncoder(config)
-    if not weight_mapping.has_masked_lm_weights(model_names):
-        return encoder, None
-    from keras_bert.tasks.pretrainer import BertPretrainer
-
-    pretrainer = BertPretrainer(
-        encoder, next_sentence=weight_mapping.has_next_sentence_weights(model_names)
-    )
-    return encoder, pretrainer
 
 
 def _resolve_lowercase(path, lowercase, vocabulary, notes):

@@ -102,7 +102,7 @@ def read_hugging_face(path, hidden_act=None, lowercase=None):
     # The decoder bias is the same parameter as cls.predictions.bias.
     used.add("cls.predictions.decoder.bias")
 
-    encoder, pretrainer = _build_models(config, arrays)
+    encoder, pretrainer = weight_mapping.build_models(config, arrays)
     slots = (
         weight_mapping.pretrainer_slots(pretrainer)
         if pretrainer is not None
@@ -329,20 +329,6 @@ def _all_google_names(config):
         "cls/seq_relationship/output_bias",
     ]
     return encoder_parts + heads
-
-
-def _build_models(config, arrays):
-    from keras_bert.modeling.encoder import BertEncoder
-
-    encoder = BertEncoder(config)
-    if not weight_mapping.has_masked_lm_weights(arrays):
-        return encoder, None
-    from keras_bert.tasks.pretrainer import BertPretrainer
-
-    pretrainer = BertPretrainer(
-        encoder, next_sentence=weight_mapping.has_next_sentence_weights(arrays)
-    )
-    return encoder, pretrainer
 
 
 def _encoder_prefix(tensors, path):

@@ -159,6 +159,19 @@ def has_next_sentence_weights(names):
     return any(name.startswith(NEXT_SENTENCE_PREFIX) for name in names)
 
 
+def build_models(config, names):
+    """The encoder, and a `BertPretrainer` over it when `names` include the masked-LM head."""
+    from keras_bert.modeling.encoder import BertEncoder
+
+    encoder = BertEncoder(config)
+    if not has_masked_lm_weights(names):
+        return encoder, None
+    from keras_bert.tasks.pretrainer import BertPretrainer
+
+    pretrainer = BertPretrainer(encoder, next_sentence=has_next_sentence_weights(names))
+    return encoder, pretrainer
+
+
 class GoogleNaming:
     """How messages name a Google-named, Google-layout array: as it is."""
 

@@ -17,7 +17,7 @@ precision policy, so softmax and losses never run in float16.
 import keras
 from keras import ops
 
-from keras_bert.modeling.encoder import INPUT_NAMES, BertEncoder
+from keras_bert.modeling.encoder import INPUT_NAMES, BertEncoder  # noqa: F401  (registers BertEncoder for from_config)
 from keras_bert.modeling.initializers import bert_initializer
 from keras_bert.modeling.masked_lm_head import MaskedLMHead
 

@@ -19,7 +19,7 @@ import random
 
 from keras_bert.config import BertConfig, preset_names
 from keras_bert.training.checkpoints import read_checkpoint_state
-from keras_bert.training.resumable_fit import CHECKPOINT_DIR, CURVES_FILE, HISTORY_FILE, LOG_DIR
+from keras_bert.training.resumable_fit import CHECKPOINT_DIR, HISTORY_FILE, LOG_DIR
 
 RUN_FILE = "run.json"
 # Settings that may change between a run and its resumption (they do not change the result).
