@@ -67,15 +67,13 @@ def format_scores(scores):
 
 def plot_confusion_matrix(scores, path, title=None):
     """Save the confusion matrix as a PNG heat map with counts in the cells."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: the caller's backend stays as it is
 
     confusion = np.asarray(scores["confusion_matrix"])
     names = scores["labels"]
     size = 1.2 + 0.8 * len(names)
-    figure, axis = plt.subplots(figsize=(size + 1.5, size))
+    figure = Figure(figsize=(size + 1.5, size))
+    axis = figure.subplots()
     image = axis.imshow(confusion, cmap="Blues")
     axis.set(
         xticks=range(len(names)),
@@ -100,5 +98,4 @@ def plot_confusion_matrix(scores, path, title=None):
     figure.colorbar(image, ax=axis)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
     return path

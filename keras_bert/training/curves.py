@@ -1,9 +1,8 @@
 """A PNG of loss and accuracy against step, the first thing to look at after a run."""
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no display on servers and in CI
-import matplotlib.pyplot as plt  # noqa: E402
+# A bare Figure, not pyplot: it draws to files on servers and in CI, and leaves the caller's
+# matplotlib backend alone (a notebook keeps showing its own plots inline).
+from matplotlib.figure import Figure
 
 
 def plot_training_curves(history, path, title=None):
@@ -12,7 +11,8 @@ def plot_training_curves(history, path, title=None):
     Left: every `*loss`; right: every `*accuracy` (plus any `baseline_*` given as
     `history["baselines"]`, drawn as horizontal lines). Returns `path`.
     """
-    figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(12, 4.5))
+    figure = Figure(figsize=(12, 4.5))
+    loss_axis, accuracy_axis = figure.subplots(1, 2)
     for split, style in (("train", "-"), ("validation", "o--")):
         records = history.get(split) or []
         names = sorted({name for record in records for name in record if name != "step"})
@@ -37,5 +37,4 @@ def plot_training_curves(history, path, title=None):
         figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
     return path

@@ -48,10 +48,7 @@ def attention_probabilities(encoder, tokenizer, text, text_pair=None, seq_length
 
 def plot_attention(encoder, tokenizer, text, path, layer=-1, text_pair=None, seq_length=128):
     """Write a PNG of every head's attention in `layer` (negative counts from the last); return path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: the caller's backend stays as it is
 
     tokens, probs = attention_probabilities(encoder, tokenizer, text, text_pair, seq_length)
     num_layers = probs.shape[0]
@@ -66,10 +63,8 @@ def plot_attention(encoder, tokenizer, text, path, layer=-1, text_pair=None, seq
     columns = min(num_heads, 4)
     rows = math.ceil(num_heads / columns)
     cell = max(3.0, 0.22 * len(tokens))
-    figure, axes = plt.subplots(
-        rows, columns, figsize=(cell * columns + 2, cell * rows + 1), squeeze=False,
-        layout="constrained",
-    )
+    figure = Figure(figsize=(cell * columns + 2, cell * rows + 1), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False)
     font_options = {"fontfamily": font} if font else {}
     tick_size = max(4, min(9, 300 // max(len(tokens), 1)))
     for head, axis in enumerate(axes.ravel()):
@@ -87,7 +82,6 @@ def plot_attention(encoder, tokenizer, text, path, layer=-1, text_pair=None, seq
     figure.colorbar(image, ax=axes, shrink=0.6, label="attention probability")
     figure.suptitle(f"Layer {layer_index} of {num_layers}: rows attend to columns")
     figure.savefig(path, dpi=110)
-    plt.close(figure)
     return path
 
 
