@@ -4,7 +4,8 @@ TF Hub's BERT preprocess SavedModels expose three things, and code written for t
 with this module unchanged:
 
     preprocessor(text)                          [batch] strings → encoder inputs (one segment)
-    preprocessor.tokenize(text)                 [batch] strings → RaggedTensor of int32 ids
+    preprocessor.tokenize(text)                 [batch] strings → int32 RaggedTensor
+                                                [batch, (words), (wordpieces)]
     preprocessor.bert_pack_inputs(segments, seq_length=...)
                                                 list of tokenized segments → encoder inputs
 
@@ -45,8 +46,9 @@ class BertPreprocessorModule(tf.Module):
 
     @tf.function(input_signature=[_text_spec()])
     def tokenize(self, text):
-        """[batch] strings → int32 RaggedTensor of WordPiece ids, without special tokens."""
-        return tf.cast(self.tokenizer.tokenize(text), tf.int32)
+        """[batch] strings → int32 RaggedTensor [batch, (words), (wordpieces)] of WordPiece ids,
+        without special tokens: the shape TF Hub's BERT preprocessors return."""
+        return self.tokenizer.tokenize_words_batch(text)
 
     def _make_bert_pack_inputs(self):
         """`bert_pack_inputs`, built per instance so that its `seq_length` defaults to the

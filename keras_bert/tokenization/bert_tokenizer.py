@@ -137,6 +137,12 @@ class BertTokenizer(tf.Module):
         return tf.cast(self._words_to_ids(words).merge_dims(-2, -1), tf.int32)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def tokenize_words_batch(self, texts):
+        """[batch] strings → int32 RaggedTensor [batch, (words), (word pieces)] (TF Hub's shape)."""
+        words = normalization.basic_tokenize(texts, lowercase=self.lowercase)
+        return tf.cast(self._words_to_ids(words), tf.int32)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
     def words_batch(self, texts):
         """[batch] strings → the words Google's BasicTokenizer yields, [batch, (words)]."""
         return normalization.basic_tokenize(texts, lowercase=self.lowercase)

@@ -20,30 +20,23 @@ def preprocessor(exported, tmp_path_factory):
     return tf.saved_model.load(str(path)), classifier.tokenizer
 
 
-def _as_words(ragged):
-    """[batch, (tokens)] → [batch, (words), (wordpieces)], one token per word, as TF Hub's
-    tokenize returns."""
-    import tensorflow as tf
-
-    pieces = tf.RaggedTensor.from_row_lengths(
-        ragged.flat_values, tf.ones_like(ragged.flat_values, tf.int64)
-    )
-    return ragged.with_flat_values(pieces)
-
-
 def test_tokenize_matches_the_tokenizer(preprocessor):
     loaded, tokenizer = preprocessor
     tokens = loaded.tokenize(TEXTS)
     assert tokens.dtype.name == "int32"
-    assert tokens.to_list() == tokenizer.tokenize(TEXTS).to_list()
+    # TF Hub's shape: [batch, (words), (wordpieces)]; merged, the ids are the tokenizer's.
+    assert tokens.shape.rank == 3
+    assert tokens.merge_dims(1, 2).to_list() == tokenizer.tokenize(TEXTS).to_list()
+    assert tokens.to_list()[0] == tokenizer.tokenize_words_batch(TEXTS[:1]).to_list()[0]
 
 
 @pytest.mark.parametrize("as_words", [False, True], ids=["tokens", "words_and_pieces"])
 def test_bert_pack_inputs_pairs_match_encode(preprocessor, as_words):
     loaded, tokenizer = preprocessor
+    # tokenize gives [batch, (words), (wordpieces)]; flat [batch, (tokens)] segments work too.
     first, second = loaded.tokenize(TEXTS), loaded.tokenize(list(reversed(TEXTS)))
-    if as_words:
-        first, second = _as_words(first), _as_words(second)
+    if not as_words:
+        first, second = first.merge_dims(1, 2), second.merge_dims(1, 2)
     packed = loaded.bert_pack_inputs([first, second], seq_length=SEQ_LENGTH)
     expected = tokenizer.encode(TEXTS, list(reversed(TEXTS)), seq_length=SEQ_LENGTH)
     for name, value in expected.items():
