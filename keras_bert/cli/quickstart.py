@@ -32,7 +32,7 @@ def register(subparsers):
     parser.add_argument("--label-column", default="label")
     parser.add_argument("--vocab-size", type=int, default=4000)
     parser.add_argument("--pretrain-steps", type=int, default=300)
-    parser.add_argument("--finetune-epochs", type=int, default=4)
+    parser.add_argument("--finetune-epochs", type=int, default=8)
     parser.add_argument("--seq-length", type=int, default=64)
     parser.add_argument("--work-dir", default=DEFAULT_WORK_DIR,
                         help=f"where models, logs and plots go (default {DEFAULT_WORK_DIR})")
@@ -83,7 +83,7 @@ def run(args):
             "--text-column", args.text_column, "--label-column", args.label_column,
             "--init", pretrained_dir, "--epochs", str(args.finetune_epochs),
             "--seq-length", str(args.seq_length), "--batch-size", "16",
-            "--learning-rate", "1e-3", "--out", classifier_dir,
+            "--learning-rate", "3e-4", "--out", classifier_dir,
         ]),
         ("Export a SavedModel that takes raw strings", [
             "export", "--model", classifier_dir, "--out", args.export_dir, "--overwrite",
