@@ -85,8 +85,13 @@ def plot_attention(encoder, tokenizer, text, path, layer=-1, text_pair=None, seq
     return path
 
 
+def _needs_cjk_font(char):
+    """Wide East Asian characters: CJK ideographs, kana, hangul and full-width punctuation."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
 def _has_cjk(tokens):
-    return any("CJK" in unicodedata.name(char, "") for token in tokens for char in token)
+    return any(_needs_cjk_font(char) for token in tokens for char in token)
 
 
 def _cjk_font_family():
@@ -102,6 +107,6 @@ def _cjk_font_family():
 def _code_point_labels(tokens):
     """Tokens with CJK characters spelled as code points, for when no CJK font is installed."""
     return [
-        "".join(f"U+{ord(c):04X}" if "CJK" in unicodedata.name(c, "") else c for c in token)
+        "".join(f"U+{ord(c):04X}" if _needs_cjk_font(c) else c for c in token)
         for token in tokens
     ]

@@ -57,3 +57,10 @@ def test_attention_command(model, tmp_path, capsys):
     assert main(["attention", "--model", str(folder), "--text", "the cat sat", "--out", str(out)]) == 0
     assert out.exists() and "4 heads" in capsys.readouterr().out
     assert main(["attention", "--model", str(folder), "--text", "  ", "--out", str(out)]) == 2
+
+
+def test_labels_spell_wide_characters_as_code_points_without_a_cjk_font():
+    from keras_bert.visualization import attention
+
+    labels = attention._code_point_labels(["猫", "，", "。", "cat", "##s"])
+    assert labels == ["U+732B", "U+FF0C", "U+3002", "cat", "##s"]
