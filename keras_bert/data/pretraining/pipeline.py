@@ -135,6 +135,37 @@ def split_features(features):
     return x, y
 
 
+def _prepare_sequences_and_masker(
+    corpus, tokenizer, seq_length, max_predictions_per_seq, next_sentence, whole_word_masking,
+    masked_lm_prob, short_seq_prob, dupe_factor, seed, max_position_embeddings, layout,
+    utf8_errors, mlm_only_fallback, verbose,
+):
+    """What both modes share: check the settings, build the sequences (reporting the counts),
+    and the masker that draws the masked-LM predictions."""
+    validate_pretraining_settings(
+        seq_length, max_predictions_per_seq, masked_lm_prob, short_seq_prob, dupe_factor, max_position_embeddings
+    )
+    prepared = build_sequence_instances(
+        corpus,
+        tokenizer,
+        seq_length,
+        next_sentence=next_sentence,
+        short_seq_prob=short_seq_prob,
+        dupe_factor=dupe_factor,
+        seed=seed,
+        layout=layout,
+        utf8_errors=utf8_errors,
+        mlm_only_fallback=mlm_only_fallback,
+        verbose=verbose,
+    )
+    if verbose:
+        prepared.print_report()
+    masker = MaskedLMMasker.from_tokenizer(
+        tokenizer, max_predictions_per_seq, masked_lm_prob=masked_lm_prob, whole_word_masking=whole_word_masking
+    )
+    return prepared, masker
+
+
 def pretraining_dataset(
     corpus,
     tokenizer,
@@ -166,34 +197,18 @@ def pretraining_dataset(
     """
     if mode not in MODES:
         raise ValueError(f"Unknown pretraining data mode {mode!r}; use one of {', '.join(MODES)}.")
-    validate_pretraining_settings(
-        seq_length, max_predictions_per_seq, masked_lm_prob, short_seq_prob, dupe_factor, max_position_embeddings
-    )
     if not isinstance(batch_size, int) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    prepared = build_sequence_instances(
-        corpus,
-        tokenizer,
-        seq_length,
-        next_sentence=next_sentence,
-        short_seq_prob=short_seq_prob,
-        dupe_factor=dupe_factor,
-        seed=seed,
-        layout=layout,
-        utf8_errors=utf8_errors,
-        mlm_only_fallback=mlm_only_fallback,
-        verbose=verbose,
+    prepared, masker = _prepare_sequences_and_masker(
+        corpus, tokenizer, seq_length, max_predictions_per_seq, next_sentence, whole_word_masking,
+        masked_lm_prob, short_seq_prob, dupe_factor, seed, max_position_embeddings, layout,
+        utf8_errors, mlm_only_fallback, verbose,
     )
-    if verbose:
-        prepared.print_report()
     if drop_remainder and len(prepared.instances) < batch_size:
         raise ValueError(
             f"The corpus gives {len(prepared.instances)} sequences, fewer than one batch of {batch_size}; "
             "use a smaller batch size or more text."
         )
-    masker = MaskedLMMasker.from_tokenizer(
-        tokenizer, max_predictions_per_seq, masked_lm_prob=masked_lm_prob, whole_word_masking=whole_word_masking
-    )
     if mode == "static":
         features = mask_instances(prepared, masker, seed=seed, verbose=verbose)
         dataset = tf.data.Dataset.from_tensor_slices(split_features(features))
@@ -256,28 +271,12 @@ def write_pretraining_tfrecords(
     Also writes `pretraining_data.json` (settings and counts) to `out_dir`. Returns that
     summary as a dict, with the shard paths under "files".
     """
-    validate_pretraining_settings(
-        seq_length, max_predictions_per_seq, masked_lm_prob, short_seq_prob, dupe_factor, max_position_embeddings
-    )
     if not isinstance(num_shards, int) or num_shards <= 0:
         raise ValueError(f"The number of shards must be a positive integer, got {num_shards!r}.")
-    prepared = build_sequence_instances(
-        corpus,
-        tokenizer,
-        seq_length,
-        next_sentence=next_sentence,
-        short_seq_prob=short_seq_prob,
-        dupe_factor=dupe_factor,
-        seed=seed,
-        layout=layout,
-        utf8_errors=utf8_errors,
-        mlm_only_fallback=mlm_only_fallback,
-        verbose=verbose,
-    )
-    if verbose:
-        prepared.print_report()
-    masker = MaskedLMMasker.from_tokenizer(
-        tokenizer, max_predictions_per_seq, masked_lm_prob=masked_lm_prob, whole_word_masking=whole_word_masking
+    prepared, masker = _prepare_sequences_and_masker(
+        corpus, tokenizer, seq_length, max_predictions_per_seq, next_sentence, whole_word_masking,
+        masked_lm_prob, short_seq_prob, dupe_factor, seed, max_position_embeddings, layout,
+        utf8_errors, mlm_only_fallback, verbose,
     )
     features = mask_instances(prepared, masker, seed=seed, verbose=verbose)
     paths = save_instances_as_tfrecords(features, out_dir, num_shards, verbose=verbose)
