@@ -41,6 +41,14 @@ def register(subparsers):
     parser.add_argument("--weight-decay", type=float, default=0.01)
     parser.add_argument("--dropout", type=float, default=0.1, help="dropout before the classification layer")
     parser.add_argument(
+        "--pooling",
+        choices=("auto", "cls", "mean"),
+        default="auto",
+        help="sentence vector fed to the classification layer: BERT's pooled [CLS] output, or the "
+        "mean over real tokens; auto: mean for sentence-transformers checkpoints trained with it "
+        "(e.g. all-MiniLM-L6-v2), else cls",
+    )
+    parser.add_argument(
         "--max-train-examples", type=int, help="train on a random subset of this size (seeded by --seed)"
     )
     parser.add_argument("--seed", type=int, default=0, help="seeds subsampling, shuffling and the new weights")
@@ -92,7 +100,10 @@ def run(args):
         vocab_file=args.vocab,
         lowercase=not args.cased,
         seed=args.seed,
+        pooling=args.pooling,
     )
+    print(f"sentence vector: {'mean over real tokens' if classifier.pooling == 'mean' else 'pooled [CLS] output'}"
+          f" (--pooling {args.pooling})")
     tokenizer = classifier.tokenizer
     truncated = {"train": count_truncated(tokenizer, train, args.seq_length)}
     if dev is not None:
@@ -137,6 +148,7 @@ def run(args):
             "learning_rate": args.learning_rate,
             "warmup_fraction": args.warmup_fraction,
             "weight_decay": args.weight_decay,
+            "pooling": classifier.pooling,
             "seed": args.seed,
         },
     }

@@ -3,7 +3,8 @@
     bert_config.json           BertConfig.to_json (Google's keys, so Google's code reads it too)
     vocab.txt                  one token per line
     keras_bert.json            metadata: format, format_version, lowercase, task and, for
-                               classifiers, labels, text_pair, seq_length, num_classes
+                               classifiers, labels, text_pair, seq_length, num_classes,
+                               pooling
     encoder.weights.h5         BertEncoder.save_weights
     pretrainer.weights.h5      BertPretrainer.save_weights (task "pretrainer" only)
     classifier.weights.h5      BertClassifier.save_weights (task "classifier" only)
@@ -33,7 +34,7 @@ PRETRAINER_WEIGHTS_FILE = "pretrainer.weights.h5"
 CLASSIFIER_WEIGHTS_FILE = "classifier.weights.h5"
 
 TASKS = ("encoder", "pretrainer", "classifier")
-CLASSIFIER_KEYS = ("labels", "text_pair", "seq_length", "num_classes")
+CLASSIFIER_KEYS = ("labels", "text_pair", "seq_length", "num_classes", "pooling")
 
 
 def write_model_folder(
@@ -96,6 +97,7 @@ def write_model_folder(
         written["labels"] = list(written["labels"]) if written.get("labels") else None
         written.setdefault("text_pair", False)
         written.setdefault("seq_length", None)
+        written.setdefault("pooling", "cls")
     written = json.loads(json.dumps(written, default=_json_default))
 
     os.makedirs(path, exist_ok=True)
@@ -178,6 +180,7 @@ def read_model_folder(path, hidden_act=None, lowercase=None, load_task_model=Tru
             labels=metadata.get("labels"),
             text_pair=metadata.get("text_pair", False),
             seq_length=metadata.get("seq_length"),
+            pooling=metadata.get("pooling", "cls"),
         )
         _build_by_calling(classifier, masked_positions=False)
         _load_weights(classifier, os.path.join(path, CLASSIFIER_WEIGHTS_FILE))

@@ -4,6 +4,10 @@
 
 as in Google's `run_classifier.py`: the pooled [CLS] vector, dropout 0.1 while training, and a
 dense layer initialised like every BERT weight (truncated normal, stddev initializer_range).
+`pooling="mean"` feeds the mean of the sequence output over real tokens instead: the sentence
+vector that sentence-transformers checkpoints (e.g. all-MiniLM-L6-v2) were trained to produce.
+Their [CLS] pooler was never trained (its bias is all zeros), so starting from it wastes the
+first part of fine-tuning.
 The same model serves single texts (sentiment) and text pairs (NLI, paraphrase): pairs differ
 only in how the tokenizer packs them, which `text_pair` records so that prediction and export
 pack them the same way.
@@ -17,6 +21,7 @@ from keras_bert.modeling.initializers import bert_initializer
 from keras_bert.tasks.classification_f1 import ClassificationF1
 
 DEFAULT_SEQ_LENGTH = 128
+POOLING_MODES = ("cls", "mean")
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
@@ -31,6 +36,8 @@ class BertClassifier(keras.Model):
         text_pair: whether inputs are text pairs (packed `[CLS] a [SEP] b [SEP]`).
         seq_length: the sequence length the model was fine-tuned with; prediction and export
             pack texts to it (None: 128).
+        pooling: "cls" (BERT's pooled [CLS] output) or "mean" (the sequence output averaged
+            over real tokens, padding excluded).
 
     Attributes:
         tokenizer: a `BertTokenizer` (None until set); set when the classifier is built from
@@ -46,8 +53,11 @@ class BertClassifier(keras.Model):
         labels=None,
         text_pair=False,
         seq_length=None,
+        pooling="cls",
         **kwargs,
     ):
+        if pooling not in POOLING_MODES:
+            raise ValueError(f"pooling must be one of {', '.join(POOLING_MODES)}, got {pooling!r}.")
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
             raise ValueError(f"num_classes must be an integer ≥ 2, got {num_classes!r}.")
         if labels is not None:
@@ -65,8 +75,15 @@ class BertClassifier(keras.Model):
             name="classifier_dense",
         )
         inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name) for name in INPUT_NAMES}
-        pooled_output = encoder(inputs)["pooled_output"]
-        logits = dense(dropout_layer(pooled_output))
+        outputs = encoder(inputs)
+        if pooling == "mean":
+            mask = keras.ops.cast(inputs["input_mask"], "bool")
+            sentence = keras.layers.GlobalAveragePooling1D(dtype=dtype, name="mean_pooling")(
+                outputs["sequence_output"], mask=mask
+            )
+        else:
+            sentence = outputs["pooled_output"]
+        logits = dense(dropout_layer(sentence))
         # A float32 identity: softmax and cross-entropy stay in float32 under mixed precision.
         logits = keras.layers.Activation("linear", dtype="float32", name="logits")(logits)
         super().__init__(inputs=inputs, outputs=logits, dtype=dtype, **kwargs)
@@ -77,6 +94,7 @@ class BertClassifier(keras.Model):
         self.labels = labels
         self.text_pair = bool(text_pair)
         self.seq_length = seq_length
+        self.pooling = pooling
         self.classifier_dropout = dropout_layer
         self.classifier_dense = dense
         self.tokenizer = None
@@ -147,6 +165,7 @@ class BertClassifier(keras.Model):
             "labels": self.labels,
             "text_pair": self.text_pair,
             "seq_length": self.seq_length,
+            "pooling": self.pooling,
             "name": self.name,
             "trainable": self.trainable,
             "dtype": keras.saving.serialize_keras_object(self.dtype_policy),

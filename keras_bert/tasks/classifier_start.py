@@ -23,6 +23,7 @@ def start_classifier(
     vocab_file=None,
     lowercase=True,
     seed=None,
+    pooling="auto",
 ):
     """A `BertClassifier` with its `tokenizer` set, ready for `finetune_classifier`.
 
@@ -30,6 +31,8 @@ def start_classifier(
         init: a checkpoint folder, or "random" (then `preset` and `vocab_file` are needed).
         preset, vocab_file, lowercase: the architecture and tokenizer for random init.
         seed: seeds Keras's initialisers (head and, for random init, the whole encoder).
+        pooling: "cls", "mean" or "auto": "mean" when `init` is a sentence-transformers
+            folder trained with mean pooling (`interop.sentence_transformers`), else "cls".
     """
     from keras_bert.modeling.encoder import BertEncoder
     from keras_bert.tasks.classifier import BertClassifier
@@ -63,6 +66,8 @@ def start_classifier(
             f"seq_length {seq_length} exceeds the encoder's max_position_embeddings "
             f"({config.max_position_embeddings})."
         )
+    if pooling == "auto":
+        pooling = resolve_pooling(init)
     classifier = BertClassifier(
         encoder,
         num_classes,
@@ -70,6 +75,16 @@ def start_classifier(
         labels=labels,
         text_pair=text_pair,
         seq_length=seq_length,
+        pooling=pooling,
     )
     classifier.tokenizer = tokenizer
     return classifier
+
+
+def resolve_pooling(init):
+    """The pooling "auto" means for `init`: the checkpoint's own sentence vector, else [CLS]."""
+    from keras_bert.interop.sentence_transformers import sentence_pooling
+
+    if init == RANDOM_INIT:
+        return "cls"
+    return sentence_pooling(init) or "cls"

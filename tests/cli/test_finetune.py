@@ -71,6 +71,7 @@ def test_finetune_writes_a_classifier_folder_that_learned(finetuned):
     metadata = json.loads((finetuned / "keras_bert.json").read_text())
     assert metadata["task"] == "classifier" and metadata["labels"] == ["neg", "pos"]
     assert metadata["num_classes"] == 2 and metadata["seq_length"] == 16 and not metadata["text_pair"]
+    assert metadata["pooling"] == "cls"  # --pooling auto, random init: BERT's pooled [CLS] output
     assert metadata["data"]["text_column"] == "sentence" and metadata["data"]["quoting"] is False
     assert (finetuned / "labels.txt").read_text() == "neg\npos\n"
     summary = json.loads((finetuned / "summary.json").read_text())
@@ -174,3 +175,10 @@ def test_start_from_a_model_folder_keeps_its_encoder_weights(task, tmp_path):
     assert probabilities.shape == (2, 3) and set(names) <= {"a", "b", "c"}
     with pytest.raises(ValueError, match="exceeds the encoder's max_position_embeddings"):
         start_classifier(str(folder), num_classes=2, seq_length=64)
+    assert classifier.pooling == "cls"
+    # The same folder saved by sentence-transformers with mean pooling: "auto" follows it.
+    from tests.interop.test_sentence_transformers import write_sentence_transformers_folder
+
+    write_sentence_transformers_folder(folder, pooling_mode_mean_tokens=True)
+    assert start_classifier(str(folder), num_classes=2, seq_length=24).pooling == "mean"
+    assert start_classifier(str(folder), num_classes=2, seq_length=24, pooling="cls").pooling == "cls"

@@ -183,3 +183,39 @@ def test_trimming_batch_padding_changes_no_logit():
     trimmed = {k: np.asarray(v) for k, v in trim_batch_padding(x).items()}
     assert trimmed["input_word_ids"].shape == (3, 8)
     np.testing.assert_allclose(classifier(trimmed, training=False), classifier(x, training=False), atol=1e-5)
+
+
+def test_mean_pooling_averages_the_sequence_output_over_real_tokens_only():
+    encoder = tiny_encoder()
+    classifier = BertClassifier(encoder, 2, pooling="mean")
+    x = inputs(batch=3, seq=7)
+    x["input_mask"][1, 4:] = 0
+    x["input_mask"][2, 1:] = 0
+    sequence = np.asarray(encoder(x, training=False)["sequence_output"])
+    mask = x["input_mask"][..., None].astype("float32")
+    expected_sentence = (sequence * mask).sum(axis=1) / mask.sum(axis=1)  # independent numpy mean
+    kernel, bias = (np.asarray(w) for w in classifier.classifier_dense.weights)
+    logits = np.asarray(classifier(x, training=False))
+    np.testing.assert_allclose(logits, expected_sentence @ kernel + bias, rtol=1e-5, atol=1e-6)
+    # Padded positions carry no weight: changing their ids changes no logit.
+    changed = {k: v.copy() for k, v in x.items()}
+    changed["input_word_ids"][2, 1:] = 39
+    np.testing.assert_allclose(classifier(changed, training=False), logits, atol=1e-6)
+
+
+def test_pooling_is_checked_and_survives_config_and_model_folder(tmp_path):
+    from keras_bert import BertTokenizer
+    from keras_bert.tasks.classifier_folder import load_classifier, save_classifier_folder
+
+    with pytest.raises(ValueError, match="pooling must be one of cls, mean"):
+        BertClassifier(tiny_encoder(), 2, pooling="max")
+    classifier = BertClassifier(tiny_encoder(), 2, pooling="mean")
+    assert BertClassifier.from_config(classifier.get_config()).pooling == "mean"
+    vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"w{i}" for i in range(35)]
+    classifier.tokenizer = BertTokenizer(vocabulary)
+    save_classifier_folder(str(tmp_path / "model"), classifier)
+    loaded = load_classifier(str(tmp_path / "model"))
+    assert loaded.pooling == "mean"
+    x = inputs()
+    np.testing.assert_allclose(loaded(x, training=False), classifier(x, training=False), atol=1e-6)
+
