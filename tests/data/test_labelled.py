@@ -1,4 +1,4 @@
-"""Labelled file readers: formats, column choice, label vocabulary and every bad-row case."""
+"""Labelled file readers (formats, column choice, label vocabulary, every bad-row case) and batching."""
 
 import json
 
@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from keras_bert.data.label_vocabulary import LabelVocabulary
-from keras_bert.data.labelled import BadRowError, detect_format, read_labelled_file
+from keras_bert import BertTokenizer
+from keras_bert.data.labelled import BadRowError, LabelledExamples, classification_dataset, detect_format, read_labelled_file
 
 
 def write(path, text, encoding="utf-8"):
@@ -206,3 +207,31 @@ def test_real_ocnli_drops_dash_labels(shared_path):
     assert len(examples) == sum(label != "-" for label in labels)
     assert len(examples.dropped["-"]) == labels.count("-")
     assert np.unique(examples.labels).tolist() == ["contradiction", "entailment", "neutral"]
+
+
+def test_length_grouping_keeps_every_example_once_and_makes_batches_of_similar_length():
+
+    vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"w{i}" for i in range(20)]
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 30, 203)
+    texts = [" ".join(f"w{(i + j) % 20}" for j in range(n)) for i, n in enumerate(lengths)]
+    labels = [str(i % 2) for i in range(len(texts))]
+    examples = LabelledExamples(path="generated", texts=texts, text_pairs=None, labels=labels)
+    label_vocabulary = LabelVocabulary.from_labels(labels)
+    tokenizer = BertTokenizer(vocabulary)
+    options = dict(seq_length=32, batch_size=8, shuffle=True, seed=1)
+    grouped = classification_dataset(examples, tokenizer, label_vocabulary, group_by_length=10, **options)
+    plain = classification_dataset(examples, tokenizer, label_vocabulary, group_by_length=0, **options)
+    assert int(grouped.cardinality()) == int(plain.cardinality()) == 26  # ceil(203 / 8)
+
+    def epoch(dataset):
+        rows, widths = [], []
+        for x, y in dataset.as_numpy_iterator():
+            widths.append(x["input_word_ids"].shape[1])
+            rows += [tuple(r[m > 0]) + (int(label),) for r, m, label in zip(x["input_word_ids"], x["input_mask"], y)]
+        return sorted(rows), widths
+
+    grouped_rows, grouped_widths = epoch(grouped)
+    plain_rows, plain_widths = epoch(plain)
+    assert grouped_rows == plain_rows and len(grouped_rows) == 203  # the same examples, once each
+    assert sum(grouped_widths) < 0.75 * sum(plain_widths)  # far less padding
