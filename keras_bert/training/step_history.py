@@ -21,7 +21,11 @@ def load_history(path):
 class StepHistory(keras.callbacks.Callback):
     """Record training logs every `log_every` steps and validation logs at each epoch end.
 
-    Train values are Keras's running means since the epoch began, as the progress bar shows.
+    Keras logs running means since the epoch began (what the progress bar shows); plotted
+    as they are, every epoch would restart the curve with a jump. Each train record instead
+    holds the mean over the batches since the previous record, recovered from two running
+    means: (n2 * mean2 - n1 * mean1) / (n2 - n1). That is exact for the losses (means over
+    batches) and weights each batch equally for the accuracies.
     """
 
     def __init__(self, path, log_every, initial_step=0, accumulation_steps=1):
@@ -30,6 +34,8 @@ class StepHistory(keras.callbacks.Callback):
         self.log_every = max(1, int(log_every))
         self.accumulation_steps = accumulation_steps
         self.batches = initial_step * accumulation_steps
+        self._epoch_batches = 0  # batches since the epoch began
+        self._recorded = (0, {})  # (epoch batches, running means) at the last train record
         history = load_history(path)
         self.history = {
             split: [record for record in history.get(split, []) if record["step"] <= initial_step]
@@ -40,16 +46,34 @@ class StepHistory(keras.callbacks.Callback):
     def step(self):
         return self.batches // self.accumulation_steps
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_batches = 0
+        self._recorded = (0, {})
+
     def on_train_batch_end(self, batch, logs=None):
         self.batches += 1
+        self._epoch_batches += 1
         if self.batches % self.accumulation_steps == 0 and self.step % self.log_every == 0:
-            self.history["train"].append(_record(self.step, logs))
+            self.history["train"].append(_record(self.step, self._window_means(logs)))
+
+    def _window_means(self, running_means):
+        """Means over the batches since the last record, from Keras's running means."""
+        previous_batches, previous_means = self._recorded
+        batches = self._epoch_batches
+        means = {}
+        for name, value in (running_means or {}).items():
+            value = float(value)
+            if name in previous_means and batches > previous_batches:
+                value = (batches * value - previous_batches * previous_means[name]) / (batches - previous_batches)
+            means[name] = value
+        self._recorded = (batches, {name: float(value) for name, value in (running_means or {}).items()})
+        return means
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         train = {k: v for k, v in logs.items() if not k.startswith("val_")}
-        if train and (not self.history["train"] or self.history["train"][-1]["step"] != self.step):
-            self.history["train"].append(_record(self.step, train))
+        if train and self._epoch_batches > self._recorded[0]:
+            self.history["train"].append(_record(self.step, self._window_means(train)))
         validation = {k[len("val_"):]: v for k, v in logs.items() if k.startswith("val_")}
         if validation:
             self.history["validation"].append(_record(self.step, validation))
