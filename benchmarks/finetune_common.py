@@ -69,8 +69,8 @@ def split_ocnli(train_path, out_dir, dev_share=0.1, seed=0):
     return paths
 
 
-def finetune_and_test(name, *, init, files, columns, out_dir, options):
-    """`keras-bert finetune` then `keras-bert evaluate` on the test split; returns a result dict."""
+def finetune(name, *, init, files, columns, out_dir, options):
+    """`keras-bert finetune` on train (watching dev); returns (model folder, its summary, seconds)."""
     model_dir = os.path.join(out_dir, name)
     init = str(init)
     command = ["finetune", "--train", files["train"], "--init", init, "--out", model_dir, *columns, *options]
@@ -81,27 +81,81 @@ def finetune_and_test(name, *, init, files, columns, out_dir, options):
     if keras_bert_main(command) != 0:
         sys.exit(f"{name}: fine-tuning failed")
     seconds = time.time() - started
+    with open(os.path.join(model_dir, "summary.json"), encoding="utf-8") as file:
+        summary = json.load(file)
+    return model_dir, summary, seconds
+
+
+def test(name, model_dir, files, out_dir):
+    """`keras-bert evaluate` of a fine-tuned model folder on the test split; returns its scores."""
     scores_path = os.path.join(out_dir, f"{name}_test_scores.json")
     evaluate = ["evaluate", "--model", model_dir, "--data", files["test"], "--output", scores_path,
                 "--plot", os.path.join(out_dir, f"{name}_test_confusion.png")]
     if keras_bert_main(evaluate) != 0:
         sys.exit(f"{name}: evaluation failed")
-    with open(os.path.join(model_dir, "summary.json"), encoding="utf-8") as file:
-        summary = json.load(file)
     with open(scores_path, encoding="utf-8") as file:
-        test = json.load(file)
+        return json.load(file)
+
+
+def _result(name, init, summary, seconds, scores):
     return {
         "name": name,
-        "init": init,
+        "init": str(init),
         "train_examples": summary["train_examples"],
         "finetune_seconds": round(seconds, 1),
         "dev_accuracy": summary.get("dev", {}).get("accuracy"),
         "dev_f1": summary.get("dev", {}).get("f1"),
-        "test_accuracy": test["accuracy"],
-        "test_f1": test["f1"],
-        "test_examples": test["examples"],
-        "test_majority_class_accuracy": test["majority_class_accuracy"],
+        "test_accuracy": scores["accuracy"],
+        "test_f1": scores["f1"],
+        "test_examples": scores["examples"],
+        "test_majority_class_accuracy": scores["majority_class_accuracy"],
     }
+
+
+def finetune_and_test(name, *, init, files, columns, out_dir, options):
+    """`keras-bert finetune` then `keras-bert evaluate` on the test split; returns a result dict."""
+    model_dir, summary, seconds = finetune(name, init=init, files=files, columns=columns, out_dir=out_dir, options=options)
+    return _result(name, init, summary, seconds, test(name, model_dir, files, out_dir))
+
+
+def finetune_choosing_rate(name, *, init, files, columns, out_dir, args, rates):
+    """Fine-tune once per peak learning rate, keep the best on dev, and test only that one.
+
+    The test split sees a single model per arm, chosen on dev accuracy: the protocol of the
+    BERT paper's GLUE runs. The result records every rate's dev accuracy.
+    """
+    if not files.get("dev"):
+        sys.exit(f"{name}: choosing a learning rate needs a dev split")
+    runs = []
+    for rate in rates:
+        run_name = f"{name}_lr{rate:g}"
+        runs.append((rate, run_name, *finetune(run_name, init=init, files=files, columns=columns,
+                                               out_dir=out_dir, options=training_options(args, rate))))
+    rate, run_name, model_dir, summary, seconds = max(runs, key=lambda run: run[3]["dev"]["accuracy"])
+    print(f"\n{name}: dev accuracy by peak learning rate: "
+          + ", ".join(f"{r:g}: {s['dev']['accuracy']:.4f}" for r, _, _, s, _ in runs) + f" -> {rate:g}")
+    result = _result(name, init, summary, seconds, test(run_name, model_dir, files, out_dir))
+    result.update(learning_rate=rate, dev_accuracy_by_learning_rate={f"{r:g}": s["dev"]["accuracy"] for r, _, _, s, _ in runs},
+                  finetune_seconds_all_rates=round(sum(run[4] for run in runs), 1))
+    return result
+
+
+def subsample_tsv(path, count, out_path, seed, min_words=0):
+    """A seeded random subset of a TSV file's data rows (header kept, file order kept).
+
+    With `min_words`, only rows whose first column has at least that many words are eligible.
+    """
+    import random
+
+    with open(path, encoding="utf-8") as file:
+        header, *rows = file.readlines()
+    eligible = [i for i, row in enumerate(rows) if len(row.split("\t", 1)[0].split()) >= min_words]
+    if count >= len(eligible) and len(eligible) == len(rows):
+        return path
+    chosen = sorted(random.Random(seed).sample(eligible, min(count, len(eligible))))
+    with open(out_path, "w", encoding="utf-8") as file:
+        file.write(header + "".join(rows[i] for i in chosen))
+    return out_path
 
 
 def print_table(results, path):
@@ -123,7 +177,8 @@ def common_arguments(parser, *, epochs, seq_length, batch_size, learning_rate, m
     parser.add_argument("--epochs", type=int, default=epochs)
     parser.add_argument("--seq-length", type=int, default=seq_length)
     parser.add_argument("--batch-size", type=int, default=batch_size)
-    parser.add_argument("--learning-rate", type=float, default=learning_rate)
+    if learning_rate is not None:
+        parser.add_argument("--learning-rate", type=float, default=learning_rate)
     parser.add_argument("--max-train-examples", type=int, default=max_train_examples,
                         help="fine-tune on a seeded random subset of the training split (0: all)")
     parser.add_argument("--seed", type=int, default=0)
