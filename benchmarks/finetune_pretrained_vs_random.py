@@ -44,6 +44,9 @@ def main():
     parser.add_argument("--pretrained", required=True, help="output folder of keras-bert pretrain")
     parser.add_argument("--learning-rates", default="1e-4,3e-4,1e-3",
                         help="comma-separated peak rates tried for each arm (the best on dev is tested)")
+    parser.add_argument("--min-words", type=int, default=0,
+                        help="train and watch dev only on rows with at least this many words (SST-2: the test "
+                             "split is whole sentences, the train split mostly short phrases)")
     parser.add_argument("--max-dev-examples", type=int, default=1200,
                         help="score dev on a seeded subset this large (0: all; SST-2's dev has 6,735)")
     common_arguments(parser, epochs=3, seq_length=128, batch_size=32, learning_rate=None, max_train_examples=0)
@@ -52,8 +55,15 @@ def main():
 
     files = task_files(args.task, args.data_dir)
     os.makedirs(args.out, exist_ok=True)
+    if args.min_words:
+        if args.task != "sst2":
+            parser.error("--min-words applies to sst2 only")
+        files["train"] = subsample_tsv(files["train"], args.max_train_examples or 10**9,
+                                       os.path.join(args.out, "train_subset.tsv"), args.seed, args.min_words)
+        args.max_train_examples = 0  # the subset is already drawn
     if args.max_dev_examples:
-        files["dev"] = subsample_tsv(files["dev"], args.max_dev_examples, os.path.join(args.out, "dev_subset.tsv"), args.seed)
+        files["dev"] = subsample_tsv(files["dev"], args.max_dev_examples, os.path.join(args.out, "dev_subset.tsv"),
+                                     args.seed, args.min_words)
     random_init = write_random_twin(args.pretrained, os.path.join(args.out, "random_init_encoder"), args.seed)
     columns = TASKS[args.task]["columns"]
     results = [

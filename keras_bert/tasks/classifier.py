@@ -77,6 +77,9 @@ class BertClassifier(keras.Model):
         inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name) for name in INPUT_NAMES}
         outputs = encoder(inputs)
         if pooling == "mean":
+            # The [CLS] pooler then feeds nothing that is trained: freeze it, so the optimizer
+            # neither warns about its missing gradients nor keeps state for it.
+            encoder.pooler.trainable = False
             mask = keras.ops.cast(inputs["input_mask"], "bool")
             sentence = keras.layers.GlobalAveragePooling1D(dtype=dtype, name="mean_pooling")(
                 outputs["sequence_output"], mask=mask
@@ -144,13 +147,16 @@ class BertClassifier(keras.Model):
             if len(text_pairs) != len(texts):
                 raise ValueError(f"{len(texts)} texts but {len(text_pairs)} text_pairs.")
             strings = tf.data.Dataset.from_tensor_slices((texts, text_pairs))
-            encode = lambda a, b: self.tokenizer.encode(a, b, seq_length=seq_length)
         else:
             strings = tf.data.Dataset.from_tensor_slices((texts,))
-            encode = lambda a: self.tokenizer.encode(a, seq_length=seq_length)
         from keras_bert.data.labelled import trim_batch_padding
 
-        dataset = strings.batch(batch_size).map(lambda *texts: trim_batch_padding(encode(*texts)))
+        tokenizer = self.tokenizer
+
+        def encode(*batch_texts):  # a def, not a lambda: AutoGraph cannot convert such lambdas
+            return trim_batch_padding(tokenizer.encode(*batch_texts, seq_length=seq_length))
+
+        dataset = strings.batch(batch_size).map(encode)
         dataset = dataset.prefetch(tf.data.AUTOTUNE)
         logits = self.predict(dataset, verbose=verbose)
         probabilities = np.asarray(keras.ops.softmax(logits, axis=-1))

@@ -188,6 +188,8 @@ def test_trimming_batch_padding_changes_no_logit():
 def test_mean_pooling_averages_the_sequence_output_over_real_tokens_only():
     encoder = tiny_encoder()
     classifier = BertClassifier(encoder, 2, pooling="mean")
+    assert not encoder.pooler.trainable  # it feeds nothing trained
+    assert not any("pooler" in v.path for v in classifier.trainable_variables)
     x = inputs(batch=3, seq=7)
     x["input_mask"][1, 4:] = 0
     x["input_mask"][2, 1:] = 0
