@@ -11,9 +11,10 @@ training split is mostly short phrases cut from the parse trees of its sentences
 on average, median 7), while the test split (alps_test.tsv = GLUE SST-2 dev, 872 sentences)
 holds whole sentences (19.5 words on average). The script keeps the rows of alps_train.tsv
 with at least `--min-words` words (10 by default: 22,609 of 60,614 rows) and draws a seeded
-random `--max-train-examples` of them (10,000). Batches group rows of similar length, so
-little time goes to padding. 2 epochs, batch 32, sequences up to 128 tokens, peak learning
-rate 1e-4 with 10 % warm-up (a 6-layer, 384-wide model learns slowly at BERT-Base's
+random `--max-train-examples` of them (20,000). Batches group rows of similar length, so
+little time goes to padding. 1 epoch (20,000 distinct rows once scored 0.9232 dev / 0.8819
+test; 10,000 rows twice, at the same cost, 0.9197 / 0.8784), batch 32, sequences up to 128
+tokens, peak learning rate 1e-4 with 10 % warm-up (a 6-layer, 384-wide model learns slowly at BERT-Base's
 2e-5 … 5e-5; 1e-4 is from the small-model grid of Turc et al. 2019, not tuned on any split
 here). An 872-row seeded subset of the dev split (alps_dev.tsv, same word minimum) is
 scored after every epoch; alps_test.tsv is scored once at the end. Target: test accuracy
@@ -45,7 +46,7 @@ def main():
                         help="score the dev split on a subset this large after each epoch (0: all 6,735)")
     parser.add_argument("--min-words", type=int, default=10,
                         help="train (and watch dev) only on rows with at least this many words (0: all rows)")
-    common_arguments(parser, epochs=2, seq_length=128, batch_size=32, learning_rate=1e-4, max_train_examples=10000)
+    common_arguments(parser, epochs=1, seq_length=128, batch_size=32, learning_rate=1e-4, max_train_examples=20000)
     args = parser.parse_args()
 
     files = task_files("sst2", args.data_dir)
