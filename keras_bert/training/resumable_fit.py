@@ -109,6 +109,7 @@ def fit_resumable(
             epochs=math.ceil(total_steps / checkpoint_every),
             initial_epoch=initial_step // checkpoint_every,
             steps_per_epoch=checkpoint_every * accumulation,
+            shuffle=False,  # tf.data input: the pipeline shuffles (Keras would only warn)
             validation_data=validation_data,
             validation_steps=validation_steps,
             callbacks=[checkpointer, history, tensorboard, timer, *callbacks],
