@@ -158,6 +158,23 @@ def subsample_tsv(path, count, out_path, seed, min_words=0):
     return out_path
 
 
+def draw_subsets(files, args, min_words=0):
+    """Replace files["train"] / files["dev"] by seeded TSV subsets written to `args.out`.
+
+    Train: with `min_words`, at most `--max-train-examples` rows of at least that many words
+    (the draw then replaces finetune's own `--max-train-examples`, so it is set to 0). Dev:
+    `--max-dev-examples` rows (when non-zero), under the same word minimum.
+    """
+    if min_words:
+        files["train"] = subsample_tsv(files["train"], args.max_train_examples or 10**9,
+                                       os.path.join(args.out, "train_subset.tsv"), args.seed, min_words)
+        args.max_train_examples = 0  # the subset is already drawn
+    if args.max_dev_examples:
+        files["dev"] = subsample_tsv(files["dev"], args.max_dev_examples, os.path.join(args.out, "dev_subset.tsv"),
+                                     args.seed, min_words)
+    return files
+
+
 def print_table(results, path):
     header = f"{'run':<28}{'train ex.':>10}{'minutes':>9}{'dev acc':>9}{'test acc':>10}{'test F1':>9}{'majority':>10}"
     print("\n" + header + "\n" + "-" * len(header))

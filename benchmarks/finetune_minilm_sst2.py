@@ -29,7 +29,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from finetune_common import common_arguments, finetune_and_test, print_table, subsample_tsv, task_files, training_options, TASKS  # noqa: E402
+from finetune_common import common_arguments, finetune_and_test, draw_subsets, print_table, task_files, training_options, TASKS  # noqa: E402
 
 
 def minilm_path():
@@ -51,12 +51,7 @@ def main():
 
     files = task_files("sst2", args.data_dir)
     os.makedirs(args.out, exist_ok=True)
-    files["train"] = subsample_tsv(files["train"], args.max_train_examples or 10**9,
-                                   os.path.join(args.out, "train_subset.tsv"), args.seed, args.min_words)
-    if args.max_dev_examples:
-        files["dev"] = subsample_tsv(files["dev"], args.max_dev_examples, os.path.join(args.out, "dev_subset.tsv"),
-                                     args.seed, args.min_words)
-    args.max_train_examples = 0  # the subset is already drawn
+    draw_subsets(files, args, args.min_words)
     result = finetune_and_test("sst2_minilm_l6", init=minilm_path(), files=files, columns=TASKS["sst2"]["columns"],
                                out_dir=args.out, options=training_options(args))
     print_table([result], os.path.join(args.out, "results.json"))

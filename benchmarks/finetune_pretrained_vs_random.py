@@ -20,7 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from finetune_common import common_arguments, finetune_choosing_rate, print_table, subsample_tsv, task_files, TASKS  # noqa: E402
+from finetune_common import common_arguments, draw_subsets, finetune_choosing_rate, print_table, task_files, TASKS  # noqa: E402
 
 
 def write_random_twin(pretrained, path, seed):
@@ -55,15 +55,9 @@ def main():
 
     files = task_files(args.task, args.data_dir)
     os.makedirs(args.out, exist_ok=True)
-    if args.min_words:
-        if args.task != "sst2":
-            parser.error("--min-words applies to sst2 only")
-        files["train"] = subsample_tsv(files["train"], args.max_train_examples or 10**9,
-                                       os.path.join(args.out, "train_subset.tsv"), args.seed, args.min_words)
-        args.max_train_examples = 0  # the subset is already drawn
-    if args.max_dev_examples:
-        files["dev"] = subsample_tsv(files["dev"], args.max_dev_examples, os.path.join(args.out, "dev_subset.tsv"),
-                                     args.seed, args.min_words)
+    if args.min_words and args.task != "sst2":
+        parser.error("--min-words applies to sst2 only")
+    draw_subsets(files, args, args.min_words)
     random_init = write_random_twin(args.pretrained, os.path.join(args.out, "random_init_encoder"), args.seed)
     columns = TASKS[args.task]["columns"]
     results = [
