@@ -9,6 +9,7 @@ encoders works with ours: inputs `input_word_ids`, `input_mask`, `input_type_ids
 import keras
 
 from keras_bert.config import BertConfig
+from keras_bert.modeling.dtype_policy import deserialize_dtype, keep_dtype_policy, serialized_dtype_policy
 from keras_bert.modeling.embeddings import BertEmbeddings
 from keras_bert.modeling.pooler import Pooler
 from keras_bert.modeling.transformer_block import TransformerBlock
@@ -89,6 +90,7 @@ class BertEncoder(keras.Model):
         if output_attention_probs:
             outputs["attention_probs"] = attention_probs
         super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
+        keep_dtype_policy(self, dtype)
 
         self.config = config
         self.output_attention_probs = output_attention_probs
@@ -107,12 +109,10 @@ class BertEncoder(keras.Model):
             "output_attention_probs": self.output_attention_probs,
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": keras.saving.serialize_keras_object(self.dtype_policy),
+            "dtype": serialized_dtype_policy(self),
         }
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("dtype"), dict):
-            config["dtype"] = keras.saving.deserialize_keras_object(config["dtype"])
+        config = deserialize_dtype(config)
         return cls(**config)

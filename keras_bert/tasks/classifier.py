@@ -16,6 +16,7 @@ pack them the same way.
 import keras
 import numpy as np
 
+from keras_bert.modeling.dtype_policy import deserialize_dtype, keep_dtype_policy, serialized_dtype_policy
 from keras_bert.modeling.encoder import INPUT_NAMES
 from keras_bert.modeling.initializers import bert_initializer
 from keras_bert.tasks.classification_f1 import ClassificationF1
@@ -90,6 +91,7 @@ class BertClassifier(keras.Model):
         # A float32 identity: softmax and cross-entropy stay in float32 under mixed precision.
         logits = keras.layers.Activation("linear", dtype="float32", name="logits")(logits)
         super().__init__(inputs=inputs, outputs=logits, dtype=dtype, **kwargs)
+        keep_dtype_policy(self, dtype)
 
         self.encoder = encoder
         self.num_classes = num_classes
@@ -174,13 +176,11 @@ class BertClassifier(keras.Model):
             "pooling": self.pooling,
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": keras.saving.serialize_keras_object(self.dtype_policy),
+            "dtype": serialized_dtype_policy(self),
         }
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = deserialize_dtype(config)
         config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
-        if isinstance(config.get("dtype"), dict):
-            config["dtype"] = keras.saving.deserialize_keras_object(config["dtype"])
         return cls(**config)

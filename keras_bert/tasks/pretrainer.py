@@ -17,6 +17,7 @@ precision policy, so softmax and losses never run in float16.
 import keras
 from keras import ops
 
+from keras_bert.modeling.dtype_policy import deserialize_dtype, keep_dtype_policy, serialized_dtype_policy
 from keras_bert.modeling.encoder import INPUT_NAMES, BertEncoder  # noqa: F401  (registers BertEncoder for from_config)
 from keras_bert.modeling.initializers import bert_initializer
 from keras_bert.modeling.masked_lm_head import MaskedLMHead
@@ -77,6 +78,7 @@ class BertPretrainer(keras.Model):
                 "linear", dtype="float32", name="nsp_logits"
             )(nsp_logits)
         super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
+        keep_dtype_policy(self, dtype)
 
         self.encoder = encoder
         self.next_sentence = next_sentence
@@ -167,16 +169,14 @@ class BertPretrainer(keras.Model):
             "next_sentence": self.next_sentence,
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": keras.saving.serialize_keras_object(self.dtype_policy),
+            "dtype": serialized_dtype_policy(self),
         }
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = deserialize_dtype(config)
         # Rebuilding from the encoder re-ties the masked-LM head to its word embeddings.
         config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
-        if isinstance(config.get("dtype"), dict):
-            config["dtype"] = keras.saving.deserialize_keras_object(config["dtype"])
         return cls(**config)
 
 
