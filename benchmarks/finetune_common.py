@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from statistics import mean, pstdev
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -118,26 +119,57 @@ def finetune_and_test(name, *, init, files, columns, out_dir, options):
     return _result(name, init, summary, seconds, test(name, model_dir, files, out_dir))
 
 
-def finetune_choosing_rate(name, *, init, files, columns, out_dir, args, rates):
-    """Fine-tune once per peak learning rate, keep the best on dev, and test only that one.
+def finetune_choosing_on_dev(name, *, init, files, columns, out_dir, args, settings, seeds):
+    """Fine-tune every setting with every seed, keep the setting best on dev, test only its runs.
 
-    The test split sees a single model per arm, chosen on dev accuracy: the protocol of the
-    BERT paper's GLUE runs. The result records every rate's dev accuracy.
+    `settings` are dicts of `keras-bert finetune` options (a peak learning rate, a pooling),
+    the same grid for every arm; `init(seed)` gives the model folder a run starts from. The
+    setting with the best mean dev accuracy over the seeds is chosen, as the BERT paper chose
+    its GLUE fine-tuning rates on dev, and the test split then sees that setting's runs only:
+    the result reports their mean, spread and each seed's figure, and every setting's dev mean.
     """
     if not files.get("dev"):
-        sys.exit(f"{name}: choosing a learning rate needs a dev split")
-    runs = []
-    for rate in rates:
-        run_name = f"{name}_lr{rate:g}"
-        runs.append((rate, run_name, *finetune(run_name, init=init, files=files, columns=columns,
-                                               out_dir=out_dir, options=training_options(args, rate))))
-    rate, run_name, model_dir, summary, seconds = max(runs, key=lambda run: run[3]["dev"]["accuracy"])
-    print(f"\n{name}: dev accuracy by peak learning rate: "
-          + ", ".join(f"{r:g}: {s['dev']['accuracy']:.4f}" for r, _, _, s, _ in runs) + f" -> {rate:g}")
-    result = _result(name, init, summary, seconds, test(run_name, model_dir, files, out_dir))
-    result.update(learning_rate=rate, dev_accuracy_by_learning_rate={f"{r:g}": s["dev"]["accuracy"] for r, _, _, s, _ in runs},
-                  finetune_seconds_all_rates=round(sum(run[4] for run in runs), 1))
-    return result
+        sys.exit(f"{name}: choosing on dev needs a dev split")
+    runs = {}
+    for setting in settings:
+        label = setting_label(setting)
+        runs[label] = [
+            finetune(f"{name}_{label}_seed{seed}", init=init(seed), files=files, columns=columns,
+                     out_dir=out_dir, options=training_options(args, seed=seed, **setting))
+            for seed in seeds
+        ]
+    dev_means = {label: mean([summary["dev"]["accuracy"] for _, summary, _ in seed_runs])
+                 for label, seed_runs in runs.items()}
+    chosen = max(dev_means, key=dev_means.get)
+    print(f"\n{name}: mean dev accuracy over seeds {list(seeds)}: "
+          + ", ".join(f"{label} {value:.4f}" for label, value in dev_means.items()) + f" -> {chosen}")
+    scores = [test(f"{name}_{chosen}_seed{seed}", model_dir, files, out_dir)
+              for seed, (model_dir, _, _) in zip(seeds, runs[chosen])]
+    summaries = [summary for _, summary, _ in runs[chosen]]
+    test_accuracies = [score["accuracy"] for score in scores]
+    return {
+        "name": name,
+        "init": str(init(seeds[0])),
+        "chosen_setting": chosen,
+        "seeds": list(seeds),
+        "train_examples": summaries[0]["train_examples"],
+        "finetune_seconds": round(mean([seconds for _, _, seconds in runs[chosen]]), 1),
+        "finetune_seconds_all_runs": round(sum(seconds for seed_runs in runs.values() for _, _, seconds in seed_runs), 1),
+        "dev_accuracy": dev_means[chosen],
+        "dev_f1": mean([summary["dev"]["f1"] for summary in summaries]),
+        "dev_accuracy_by_setting": dev_means,
+        "test_accuracy": mean(test_accuracies),
+        "test_accuracy_std": pstdev(test_accuracies),
+        "test_accuracy_by_seed": test_accuracies,
+        "test_f1": mean([score["f1"] for score in scores]),
+        "test_examples": scores[0]["examples"],
+        "test_majority_class_accuracy": scores[0]["majority_class_accuracy"],
+    }
+
+
+def setting_label(setting):
+    """A short name for a dict of finetune options: {"learning_rate": 3e-4, "pooling": "mean"} -> lr0.0003_mean."""
+    return "_".join(f"lr{value:g}" if key == "learning_rate" else str(value) for key, value in setting.items())
 
 
 def subsample_tsv(path, count, out_path, seed, min_words=0):
@@ -158,14 +190,62 @@ def subsample_tsv(path, count, out_path, seed, min_words=0):
     return out_path
 
 
+def sentence_disjoint_split(train_path, dev_path, dev_sentences, out_dir, seed, min_words):
+    """Write SST-2 train/dev TSV files that share no text, with dev made of whole sentences.
+
+    SST-2's train and dev files (alps_train.tsv, alps_dev.tsv) are a random split of phrases
+    cut from the same parse trees: in a seeded sample of 300 dev rows of 10+ words, 78 % occur
+    verbatim inside a training row. Accuracy on them rewards remembering training sentences,
+    while the test split (alps_test.tsv: whole sentences of other reviews, 2 of its 872 inside
+    a train or dev row) asks for reading new ones, so choosing settings on that dev picks for the
+    wrong skill. Here the rows of both files are pooled; `dev_sentences` rows of at least
+    `min_words` words that are part of no other row (whole sentences) are drawn with `seed` as
+    dev; every row that is part of one of them (its phrases, down to single words) leaves the
+    training file. Returns the two paths.
+    """
+    import random
+
+    def rows(path):
+        with open(path, encoding="utf-8") as file:
+            header, *lines = file.readlines()
+        return header, [line for line in lines if line.strip()]
+
+    def text(row):
+        # Word-bounded form: " a b " is part of " x a b y " but " a b" is not part of " a bc ".
+        return " " + row.split("\t", 1)[0].strip() + " "
+
+    header, train_rows = rows(train_path)
+    pool = train_rows + rows(dev_path)[1]
+    everything = "\n".join(text(row) for row in pool)
+    candidates = [row for row in pool if len(text(row).split()) >= min_words]
+    random.Random(seed).shuffle(candidates)
+    dev = []
+    for row in candidates:
+        if everything.count(text(row)) == 1:  # only itself: a whole sentence, and no duplicate
+            dev.append(row)
+            if len(dev) == dev_sentences:
+                break
+    dev_texts = "\n".join(text(row) for row in dev)
+    train = [row for row in pool if text(row) not in dev_texts]
+    paths = {"train": os.path.join(out_dir, "train_sentence_disjoint.tsv"),
+             "dev": os.path.join(out_dir, "dev_whole_sentences.tsv")}
+    for split, chosen in (("train", train), ("dev", dev)):
+        with open(paths[split], "w", encoding="utf-8") as file:
+            file.write(header + "".join(row if row.endswith("\n") else row + "\n" for row in chosen))
+    print(f"sentence-disjoint split: {len(dev):,} whole dev sentences of >= {min_words} words; "
+          f"{len(pool) - len(train):,} of {len(pool):,} pooled rows left out of training as parts of them")
+    return paths
+
+
 def draw_subsets(files, args, min_words=0):
     """Replace files["train"] / files["dev"] by seeded TSV subsets written to `args.out`.
 
-    Train: with `min_words`, at most `--max-train-examples` rows of at least that many words
-    (the draw then replaces finetune's own `--max-train-examples`, so it is set to 0). Dev:
+    Train: at most `--max-train-examples` rows (of at least `min_words` words), drawn here once
+    with `--seed` rather than by each finetune run with its own seed, so runs that differ in
+    seed still train on the same rows (`--max-train-examples` is then set to 0). Dev:
     `--max-dev-examples` rows (when non-zero), under the same word minimum.
     """
-    if min_words:
+    if min_words or args.max_train_examples:
         files["train"] = subsample_tsv(files["train"], args.max_train_examples or 10**9,
                                        os.path.join(args.out, "train_subset.tsv"), args.seed, min_words)
         args.max_train_examples = 0  # the subset is already drawn
@@ -176,12 +256,14 @@ def draw_subsets(files, args, min_words=0):
 
 
 def print_table(results, path):
-    header = f"{'run':<28}{'train ex.':>10}{'minutes':>9}{'dev acc':>9}{'test acc':>10}{'test F1':>9}{'majority':>10}"
+    """Print one row per result (test accuracy as mean ± spread when it is over seeds) and save them."""
+    header = f"{'run':<28}{'train ex.':>10}{'minutes':>9}{'dev acc':>9}{'test acc':>17}{'test F1':>9}{'majority':>10}"
     print("\n" + header + "\n" + "-" * len(header))
     for r in results:
         dev = f"{r['dev_accuracy']:.4f}" if r["dev_accuracy"] is not None else "-"
+        test = f"{r['test_accuracy']:.4f}" + (f" ± {r['test_accuracy_std']:.4f}" if "test_accuracy_std" in r else "")
         print(f"{r['name']:<28}{r['train_examples']:>10,}{r['finetune_seconds'] / 60:>9.1f}{dev:>9}"
-              f"{r['test_accuracy']:>10.4f}{r['test_f1']:>9.4f}{r['test_majority_class_accuracy']:>10.4f}")
+              f"{test:>17}{r['test_f1']:>9.4f}{r['test_majority_class_accuracy']:>10.4f}")
     with open(path, "w", encoding="utf-8") as file:
         json.dump(results, file, indent=2)
         file.write("\n")
@@ -201,10 +283,12 @@ def common_arguments(parser, *, epochs, seq_length, batch_size, learning_rate, m
     parser.add_argument("--seed", type=int, default=0)
 
 
-def training_options(args, learning_rate=None):
+def training_options(args, learning_rate=None, seed=None, pooling=None):
     options = ["--epochs", str(args.epochs), "--seq-length", str(args.seq_length),
                "--batch-size", str(args.batch_size), "--learning-rate", str(learning_rate or args.learning_rate),
-               "--seed", str(args.seed)]
+               "--seed", str(args.seed if seed is None else seed)]
+    if pooling:
+        options += ["--pooling", pooling]
     if args.max_train_examples:
         options += ["--max-train-examples", str(args.max_train_examples)]
     return options
