@@ -2,8 +2,8 @@
 
 Keras's functional `Model.__init__` does not keep the `dtype` it is given: the model reports
 the default "float32" even when every layer was built "mixed_float16", so a config saved from
-it would rebuild a float32 model. These two helpers keep the policy the layers were built with
-(as keras-hub's `Backbone` does) and turn the serialised policy back into one.
+it would rebuild a float32 model. These helpers keep the policy the layers were built with
+(as keras-hub's `Backbone` does), write it into the config, and turn it back into a policy.
 """
 
 import keras
