@@ -23,8 +23,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from finetune_common import (common_arguments, draw_subsets, finetune_choosing_on_dev, print_table,  # noqa: E402
-                             sentence_disjoint_split, task_files, TASKS)
+from finetune_common import (common_arguments, draw_subsets, finetune_choosing_on_dev,  # noqa: E402
+                             leave_out_training_texts, print_table, sentence_disjoint_split, task_files, TASKS)
 
 
 def write_random_twin(pretrained, path, seed):
@@ -59,6 +59,10 @@ def main():
     parser.add_argument("--dev-sentences", type=int, default=1000,
                         help="SST-2: choose on this many whole sentences with no text shared with training "
                              "(see finetune_common.sentence_disjoint_split; 0: alps_dev.tsv as it is)")
+    parser.add_argument("--keep-repeated-texts", action="store_true",
+                        help="choose on the whole dev split, even rows whose text is a training row's (ChnSentiCorp "
+                             "repeats 338 of its 1,200 dev texts from train); by default they leave dev, and test "
+                             "is scored both whole and without them")
     parser.add_argument("--max-dev-examples", type=int, default=1200,
                         help="score dev on a seeded subset this large (0: all; SST-2's dev has 6,735)")
     common_arguments(parser, epochs=3, seq_length=128, batch_size=32, learning_rate=None, max_train_examples=0)
@@ -74,13 +78,15 @@ def main():
     if args.task == "sst2" and args.dev_sentences:
         files.update(sentence_disjoint_split(files["train"], files["dev"], args.dev_sentences, args.out,
                                              args.seed, args.min_words))
+    columns = TASKS[args.task]["columns"]
+    if not args.keep_repeated_texts:
+        leave_out_training_texts(files, columns[columns.index("--text-column") + 1], args.out)
     draw_subsets(files, args, args.min_words)
 
     def random_init(seed):
         path = os.path.join(args.out, f"random_init_encoder_seed{seed}")
         return path if os.path.exists(path) else write_random_twin(args.pretrained, path, seed)
 
-    columns = TASKS[args.task]["columns"]
     results = [
         finetune_choosing_on_dev(f"{args.task}_pretrained", init=lambda seed: args.pretrained, files=files,
                                  columns=columns, out_dir=args.out, args=args, settings=settings, seeds=seeds),
@@ -92,8 +98,14 @@ def main():
         print(f"{result['name']}: {result['chosen_setting']} chosen on dev {result['dev_accuracy_by_setting']}; "
               f"test accuracy by seed {[round(value, 4) for value in result['test_accuracy_by_seed']]}, "
               f"mean {result['test_accuracy']:.4f} ± {result['test_accuracy_std']:.4f}")
-    gain = results[0]["test_accuracy"] - results[1]["test_accuracy"]
-    print(f"pretrained minus random init, mean test accuracy over {len(seeds)} seed(s): {gain:+.4f}")
+        if "unseen_test_accuracy" in result:
+            print(f"  on the {result['unseen_test_examples']:,} test texts not in train: by seed "
+                  f"{[round(value, 4) for value in result['unseen_test_accuracy_by_seed']]}, "
+                  f"mean {result['unseen_test_accuracy']:.4f} ± {result['unseen_test_accuracy_std']:.4f}")
+    for key, what in (("test_accuracy", "test"), ("unseen_test_accuracy", "unseen-test")):
+        if key in results[0]:
+            gain = results[0][key] - results[1][key]
+            print(f"pretrained minus random init, mean {what} accuracy over {len(seeds)} seed(s): {gain:+.4f}")
 
 
 if __name__ == "__main__":

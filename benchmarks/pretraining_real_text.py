@@ -127,6 +127,8 @@ def main():
     parser.add_argument("--eval-batches", type=int, default=40)
     parser.add_argument("--vocab-size", type=int, default=None,
                         help="train a vocabulary of this size on the training documents (default: Google's)")
+    parser.add_argument("--whole-word-masking", action="store_true",
+                        help="mask every piece of a chosen word together (as `keras-bert pretrain --whole-word-masking`)")
     parser.add_argument("--no-jit", dest="jit_compile", action="store_false",
                         help="run without XLA (on 2 CPU cores XLA makes a bert_tiny step about 1.3-1.4x faster)")
     args = parser.parse_args()
@@ -180,6 +182,7 @@ def main():
         eval_fraction=eval_fraction,
         eval_batches=args.eval_batches,
         jit_compile=args.jit_compile,
+        whole_word_masking=args.whole_word_masking,
         seed=seed,
     )
     summary = pretrain(settings)
