@@ -38,6 +38,8 @@ class CorpusStats:
     layouts: dict = dataclasses.field(default_factory=dict)
 
     def summary(self):
+        if not self.files:  # built in memory (from_texts, from_documents): no files or lines to report
+            return f"{self.documents} documents, {self.sentences} sentences"
         layouts = ", ".join(f"{os.path.basename(path)}: {layout}" for path, layout in self.layouts.items())
         text = (
             f"{self.files} file(s) ({layouts}), {self.lines} lines ({self.blank_lines} blank), "

@@ -3,6 +3,7 @@
 import pytest
 
 from keras_bert.data.pretraining import read_corpus, split_sentences
+from keras_bert.data.pretraining.corpus import Corpus
 
 
 def test_google_layout_blank_lines_separate_documents(tmp_path):
@@ -83,3 +84,12 @@ def test_directory_reads_every_file_in_order(tmp_path):
     corpus = read_corpus(tmp_path)
     assert corpus.documents == [["Ay."], ["Bee."]]
     assert corpus.stats.files == 2
+
+
+def test_summary_reports_files_only_when_read_from_files(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("Doc one. Still one.\nDoc two.\n", encoding="utf-8")
+    assert read_corpus(path).stats.summary().startswith("1 file(s) (c.txt: lines), 2 lines (0 blank), 2 documents")
+    # A corpus built in memory (as pretraining builds its train / held-out parts) has no files or lines.
+    in_memory = Corpus.from_documents([["Doc one.", "Still one."], ["Doc two."]])
+    assert in_memory.stats.summary() == "2 documents, 3 sentences"
