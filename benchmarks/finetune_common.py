@@ -198,6 +198,13 @@ def subsample_tsv(path, count, out_path, seed, min_words=0):
     return out_path
 
 
+def read_tsv_rows(path):
+    """A TSV file's header line and its non-blank data lines, newlines kept."""
+    with open(path, encoding="utf-8") as file:
+        header, *lines = file.readlines()
+    return header, [line for line in lines if line.strip()]
+
+
 def sentence_disjoint_split(train_path, dev_path, dev_sentences, out_dir, seed, min_words):
     """Write SST-2 train/dev TSV files that share no text, with dev made of whole sentences.
 
@@ -213,17 +220,12 @@ def sentence_disjoint_split(train_path, dev_path, dev_sentences, out_dir, seed, 
     """
     import random
 
-    def rows(path):
-        with open(path, encoding="utf-8") as file:
-            header, *lines = file.readlines()
-        return header, [line for line in lines if line.strip()]
-
     def text(row):
         # Word-bounded form: " a b " is part of " x a b y " but " a b" is not part of " a bc ".
         return " " + row.split("\t", 1)[0].strip() + " "
 
-    header, train_rows = rows(train_path)
-    pool = train_rows + rows(dev_path)[1]
+    header, train_rows = read_tsv_rows(train_path)
+    pool = train_rows + read_tsv_rows(dev_path)[1]
     everything = "\n".join(text(row) for row in pool)
     candidates = [row for row in pool if len(text(row).split()) >= min_words]
     random.Random(seed).shuffle(candidates)
@@ -257,10 +259,9 @@ def leave_out_training_texts(files, text_column, out_dir):
     `text_column`; the counts are printed.
     """
     def read(path):
-        with open(path, encoding="utf-8") as file:
-            header, *rows = file.readlines()
+        header, rows = read_tsv_rows(path)
         column = header.rstrip("\n").split("\t").index(text_column)
-        return header, [(row, row.rstrip("\n").split("\t")[column]) for row in rows if row.strip()]
+        return header, [(row, row.rstrip("\n").split("\t")[column]) for row in rows]
 
     training_texts = {text for _, text in read(files["train"])[1]}
     for split, target in (("dev", "dev"), ("test", "test_unseen")):
