@@ -12,6 +12,9 @@ the seeds with its spread. A single shared rate would favour one arm (a pretrain
 wants a lower rate than a random one, which a high rate can wipe out), and a single seed leaves
 a gap of a point or two on a test split of 872 texts within the noise of the head's
 initialisation and the batch order. The random arm draws fresh encoder weights per seed.
+Dev rows that repeat a training text verbatim are left out of the choice, and test is also
+scored without such rows (see finetune_common.leave_out_training_texts): ChnSentiCorp repeats
+a quarter of its dev and test reviews from train, and recalling them is not reading.
 
     python benchmarks/finetune_pretrained_vs_random.py --task chnsenticorp \
         --pretrained runs/pretrain_zh_tiny --out runs/pretrained_vs_random_zh
