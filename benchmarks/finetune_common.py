@@ -205,6 +205,12 @@ def read_tsv_rows(path):
     return header, [line for line in lines if line.strip()]
 
 
+def write_tsv_rows(path, header, rows):
+    """Write a header line and data lines (as `read_tsv_rows` gives them) to a TSV file."""
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(header + "".join(row if row.endswith("\n") else row + "\n" for row in rows))
+
+
 def sentence_disjoint_split(train_path, dev_path, dev_sentences, out_dir, seed, min_words):
     """Write SST-2 train/dev TSV files that share no text, with dev made of whole sentences.
 
@@ -240,8 +246,7 @@ def sentence_disjoint_split(train_path, dev_path, dev_sentences, out_dir, seed, 
     paths = {"train": os.path.join(out_dir, "train_sentence_disjoint.tsv"),
              "dev": os.path.join(out_dir, "dev_whole_sentences.tsv")}
     for split, chosen in (("train", train), ("dev", dev)):
-        with open(paths[split], "w", encoding="utf-8") as file:
-            file.write(header + "".join(row if row.endswith("\n") else row + "\n" for row in chosen))
+        write_tsv_rows(paths[split], header, chosen)
     print(f"sentence-disjoint split: {len(dev):,} whole dev sentences of >= {min_words} words; "
           f"{len(pool) - len(train):,} of {len(pool):,} pooled rows left out of training as parts of them")
     return paths
@@ -268,8 +273,7 @@ def leave_out_training_texts(files, text_column, out_dir):
         header, rows = read(files[split])
         kept = [row for row, text in rows if text not in training_texts]
         files[target] = os.path.join(out_dir, f"{split}_not_in_train.tsv")
-        with open(files[target], "w", encoding="utf-8") as file:
-            file.write(header + "".join(row if row.endswith("\n") else row + "\n" for row in kept))
+        write_tsv_rows(files[target], header, kept)
         print(f"{split}: {len(rows) - len(kept):,} of {len(rows):,} rows repeat a training text verbatim; "
               f"{len(kept):,} left in {files[target]}")
     return files
