@@ -143,14 +143,16 @@ def finetune_choosing_on_dev(name, *, init, files, columns, out_dir, args, setti
     chosen = max(dev_means, key=dev_means.get)
     print(f"\n{name}: mean dev accuracy over seeds {list(seeds)}: "
           + ", ".join(f"{label} {value:.4f}" for label, value in dev_means.items()) + f" -> {chosen}")
-    scores = [test(f"{name}_{chosen}_seed{seed}", model_dir, files, out_dir)
-              for seed, (model_dir, _, _) in zip(seeds, runs[chosen])]
+    def test_chosen_runs(split):
+        return [test(f"{name}_{chosen}_seed{seed}", model_dir, files, out_dir, split=split)
+                for seed, (model_dir, _, _) in zip(seeds, runs[chosen])]
+
+    scores = test_chosen_runs("test")
     summaries = [summary for _, summary, _ in runs[chosen]]
     test_accuracies = [score["accuracy"] for score in scores]
     unseen = {}
     if files.get("test_unseen"):
-        unseen_scores = [test(f"{name}_{chosen}_seed{seed}", model_dir, files, out_dir, split="test_unseen")
-                         for seed, (model_dir, _, _) in zip(seeds, runs[chosen])]
+        unseen_scores = test_chosen_runs("test_unseen")
         unseen_accuracies = [score["accuracy"] for score in unseen_scores]
         unseen = {"unseen_test_accuracy": mean(unseen_accuracies), "unseen_test_accuracy_std": pstdev(unseen_accuracies),
                   "unseen_test_accuracy_by_seed": unseen_accuracies, "unseen_test_examples": unseen_scores[0]["examples"]}
@@ -260,8 +262,9 @@ def leave_out_training_texts(files, text_column, out_dir):
     that remembers training texts scores on those rows without reading them, so dev accuracy
     would reward memory when it chooses settings. `files["dev"]` becomes the dev rows not in
     training, and `files["test_unseen"]` the test rows not in training, scored beside the whole
-    test split (the figure published results use). Files are TSVs with a header naming
-    `text_column`; the counts are printed.
+    test split (the figure published results use); a split with no repeated rows is left as it
+    is (and test is then scored once). Files are TSVs with a header naming `text_column`; the
+    counts are printed.
     """
     def read(path):
         header, rows = read_tsv_rows(path)
@@ -272,10 +275,11 @@ def leave_out_training_texts(files, text_column, out_dir):
     for split, target in (("dev", "dev"), ("test", "test_unseen")):
         header, rows = read(files[split])
         kept = [row for row, text in rows if text not in training_texts]
-        files[target] = os.path.join(out_dir, f"{split}_not_in_train.tsv")
-        write_tsv_rows(files[target], header, kept)
-        print(f"{split}: {len(rows) - len(kept):,} of {len(rows):,} rows repeat a training text verbatim; "
-              f"{len(kept):,} left in {files[target]}")
+        print(f"{split}: {len(rows) - len(kept):,} of {len(rows):,} rows repeat a training text verbatim")
+        if len(kept) < len(rows):
+            files[target] = os.path.join(out_dir, f"{split}_not_in_train.tsv")
+            write_tsv_rows(files[target], header, kept)
+            print(f"  the {len(kept):,} others: {files[target]}")
     return files
 
 

@@ -86,14 +86,13 @@ def main():
         leave_out_training_texts(files, columns[columns.index("--text-column") + 1], args.out)
     draw_subsets(files, args, args.min_words)
 
-    def random_init(seed):
-        path = os.path.join(args.out, f"random_init_encoder_seed{seed}")
-        return path if os.path.exists(path) else write_random_twin(args.pretrained, path, seed)
-
+    # Written afresh each run: a twin left in --out by an earlier run may have another architecture.
+    random_inits = {seed: write_random_twin(args.pretrained, os.path.join(args.out, f"random_init_encoder_seed{seed}"), seed)
+                    for seed in seeds}
     results = [
         finetune_choosing_on_dev(f"{args.task}_pretrained", init=lambda seed: args.pretrained, files=files,
                                  columns=columns, out_dir=args.out, args=args, settings=settings, seeds=seeds),
-        finetune_choosing_on_dev(f"{args.task}_random_init", init=random_init, files=files,
+        finetune_choosing_on_dev(f"{args.task}_random_init", init=random_inits.get, files=files,
                                  columns=columns, out_dir=args.out, args=args, settings=settings, seeds=seeds),
     ]
     print_table(results, os.path.join(args.out, "results.json"))
