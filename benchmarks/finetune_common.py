@@ -98,6 +98,31 @@ def test(name, model_dir, files, out_dir, split="test"):
         return json.load(file)
 
 
+def correct_by_row(name, model_dir, files, out_dir, columns, split="test"):
+    """Per row of a split, 1.0 where `keras-bert predict` gives the gold label, else 0.0.
+
+    For paired comparisons: two models scored on the same rows differ by less noise than two
+    accuracies, each measured with the test sample's own noise, suggest.
+    """
+    from keras_bert.data.labelled import read_labelled_file
+
+    predictions_path = os.path.join(out_dir, f"{name}_{split}_predictions.jsonl")
+    if keras_bert_main(["predict", "--model", model_dir, "--input", files[split], "--output", predictions_path]) != 0:
+        sys.exit(f"{name}: prediction failed")
+    with open(predictions_path, encoding="utf-8") as file:
+        predicted = [json.loads(line)["label"] for line in file]
+
+    def column(option):
+        return columns[columns.index(option) + 1] if option in columns else None
+
+    gold = read_labelled_file(files[split], text_column=column("--text-column"),
+                              text_pair_column=column("--text-pair-column"), label_column=column("--label-column"),
+                              quoting="--no-quoting" not in columns).labels
+    if len(gold) != len(predicted):
+        sys.exit(f"{name}: {len(predicted)} predictions for {len(gold)} rows of {files[split]}")
+    return [float(label == truth) for label, truth in zip(predicted, gold)]
+
+
 def _result(name, init, summary, seconds, scores):
     return {
         "name": name,
@@ -144,18 +169,24 @@ def finetune_choosing_on_dev(name, *, init, files, columns, out_dir, args, setti
     print(f"\n{name}: mean dev accuracy over seeds {list(seeds)}: "
           + ", ".join(f"{label} {value:.4f}" for label, value in dev_means.items()) + f" -> {chosen}")
     def test_chosen_runs(split):
-        return [test(f"{name}_{chosen}_seed{seed}", model_dir, files, out_dir, split=split)
-                for seed, (model_dir, _, _) in zip(seeds, runs[chosen])]
+        """Each seed's scores on `split`, and per row the share of seeds that got it right."""
+        scores, correct = [], []
+        for seed, (model_dir, _, _) in zip(seeds, runs[chosen]):
+            run_name = f"{name}_{chosen}_seed{seed}"
+            scores.append(test(run_name, model_dir, files, out_dir, split=split))
+            correct.append(correct_by_row(run_name, model_dir, files, out_dir, columns, split=split))
+        return scores, [mean(row) for row in zip(*correct)]
 
-    scores = test_chosen_runs("test")
+    scores, test_rows = test_chosen_runs("test")
     summaries = [summary for _, summary, _ in runs[chosen]]
     test_accuracies = [score["accuracy"] for score in scores]
     unseen = {}
     if files.get("test_unseen"):
-        unseen_scores = test_chosen_runs("test_unseen")
+        unseen_scores, unseen_rows = test_chosen_runs("test_unseen")
         unseen_accuracies = [score["accuracy"] for score in unseen_scores]
         unseen = {"unseen_test_accuracy": mean(unseen_accuracies), "unseen_test_accuracy_std": pstdev(unseen_accuracies),
-                  "unseen_test_accuracy_by_seed": unseen_accuracies, "unseen_test_examples": unseen_scores[0]["examples"]}
+                  "unseen_test_accuracy_by_seed": unseen_accuracies, "unseen_test_examples": unseen_scores[0]["examples"],
+                  "unseen_test_correct_share_by_row": unseen_rows}
     return {
         "name": name,
         "init": str(init(seeds[0])),
@@ -173,6 +204,7 @@ def finetune_choosing_on_dev(name, *, init, files, columns, out_dir, args, setti
         "test_f1": mean([score["f1"] for score in scores]),
         "test_examples": scores[0]["examples"],
         "test_majority_class_accuracy": scores[0]["majority_class_accuracy"],
+        "test_correct_share_by_row": test_rows,
         **unseen,
     }
 
@@ -254,7 +286,7 @@ def sentence_disjoint_split(train_path, dev_path, dev_sentences, out_dir, seed, 
     return paths
 
 
-def leave_out_training_texts(files, text_column, out_dir):
+def leave_out_training_texts(files, text_columns, out_dir):
     """Add dev and test files without the rows whose text is, verbatim, a training row's text.
 
     Some public splits repeat texts across splits: ChnSentiCorp (uer's TSVs) has 338 of its
@@ -263,13 +295,15 @@ def leave_out_training_texts(files, text_column, out_dir):
     would reward memory when it chooses settings. `files["dev"]` becomes the dev rows not in
     training, and `files["test_unseen"]` the test rows not in training, scored beside the whole
     test split (the figure published results use); a split with no repeated rows is left as it
-    is (and test is then scored once). Files are TSVs with a header naming `text_column`; the
+    is (and test is then scored once). Files are TSVs with a header naming the `text_columns`
+    (one column, or a sentence pair's two: a row repeats training when all of them do); the
     counts are printed.
     """
     def read(path):
         header, rows = read_tsv_rows(path)
-        column = header.rstrip("\n").split("\t").index(text_column)
-        return header, [(row, row.rstrip("\n").split("\t")[column]) for row in rows]
+        names = header.lstrip("\ufeff").rstrip("\n").split("\t")
+        indices = [names.index(column) for column in text_columns]
+        return header, [(row, tuple(row.rstrip("\n").split("\t")[i] for i in indices)) for row in rows]
 
     training_texts = {text for _, text in read(files["train"])[1]}
     for split, target in (("dev", "dev"), ("test", "test_unseen")):
