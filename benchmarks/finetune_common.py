@@ -98,11 +98,16 @@ def test(name, model_dir, files, out_dir, split="test"):
         return json.load(file)
 
 
+def option_value(options, flag):
+    """The value after `flag` in a list of command-line options (a task's `columns`), or None."""
+    return options[options.index(flag) + 1] if flag in options else None
+
+
 def correct_by_row(name, model_dir, files, out_dir, columns, split="test"):
     """Per row of a split, 1.0 where `keras-bert predict` gives the gold label, else 0.0.
 
-    For paired comparisons: two models scored on the same rows differ by less noise than two
-    accuracies, each measured with the test sample's own noise, suggest.
+    For paired comparisons: the gap between two models scored on the same rows is less noisy
+    than the sampling errors of their two accuracies suggest.
     """
     from keras_bert.data.labelled import read_labelled_file
 
@@ -112,11 +117,9 @@ def correct_by_row(name, model_dir, files, out_dir, columns, split="test"):
     with open(predictions_path, encoding="utf-8") as file:
         predicted = [json.loads(line)["label"] for line in file]
 
-    def column(option):
-        return columns[columns.index(option) + 1] if option in columns else None
-
-    gold = read_labelled_file(files[split], text_column=column("--text-column"),
-                              text_pair_column=column("--text-pair-column"), label_column=column("--label-column"),
+    gold = read_labelled_file(files[split], text_column=option_value(columns, "--text-column"),
+                              text_pair_column=option_value(columns, "--text-pair-column"),
+                              label_column=option_value(columns, "--label-column"),
                               quoting="--no-quoting" not in columns).labels
     if len(gold) != len(predicted):
         sys.exit(f"{name}: {len(predicted)} predictions for {len(gold)} rows of {files[split]}")

@@ -29,7 +29,8 @@ from statistics import mean, stdev
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from finetune_common import (common_arguments, draw_subsets, finetune_choosing_on_dev,  # noqa: E402
-                             leave_out_training_texts, print_table, sentence_disjoint_split, task_files, TASKS)
+                             leave_out_training_texts, option_value, print_table, sentence_disjoint_split,
+                             task_files, TASKS)
 
 
 def write_random_twin(pretrained, path, seed):
@@ -97,9 +98,8 @@ def main():
                                              args.seed, args.min_words))
     columns = TASKS[args.task]["columns"]
     if not args.keep_repeated_texts:
-        text_columns = [columns[i + 1] for i, option in enumerate(columns)
-                        if option in ("--text-column", "--text-pair-column")]
-        leave_out_training_texts(files, text_columns, args.out)
+        text_columns = [option_value(columns, flag) for flag in ("--text-column", "--text-pair-column")]
+        leave_out_training_texts(files, [column for column in text_columns if column], args.out)
     draw_subsets(files, args, args.min_words)
 
     # Written afresh each run: a twin left in --out by an earlier run may have another architecture.
