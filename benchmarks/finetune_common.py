@@ -236,8 +236,9 @@ def subsample_tsv(path, count, out_path, seed, min_words=0):
 
 
 def read_tsv_rows(path):
-    """A TSV file's header line and its non-blank data lines, newlines kept."""
-    with open(path, encoding="utf-8") as file:
+    """A TSV file's header line and its non-blank data lines, newlines kept (a BOM is dropped,
+    as `keras-bert`'s own readers drop it: MRPC's files start with one)."""
+    with open(path, encoding="utf-8-sig") as file:
         header, *lines = file.readlines()
     return header, [line for line in lines if line.strip()]
 
@@ -304,7 +305,7 @@ def leave_out_training_texts(files, text_columns, out_dir):
     """
     def read(path):
         header, rows = read_tsv_rows(path)
-        names = header.lstrip("\ufeff").rstrip("\n").split("\t")
+        names = header.rstrip("\n").split("\t")
         indices = [names.index(column) for column in text_columns]
         return header, [(row, tuple(row.rstrip("\n").split("\t")[i] for i in indices)) for row in rows]
 
