@@ -18,6 +18,8 @@ def register(subparsers):
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--plot", metavar="PNG", help="also save the confusion matrix as a PNG")
     parser.add_argument("--output", metavar="JSON", help="also write the scores as JSON")
+    parser.add_argument("--predictions", metavar="FILE",
+                        help="also write every row's predicted and true label and probabilities (.csv or .jsonl)")
     parser.set_defaults(func=run)
 
 
@@ -26,6 +28,10 @@ def run(args):
     from keras_bert.cli.main import UsageError
     from keras_bert.interop.native import is_model_folder, read_metadata
 
+    if args.predictions:
+        from keras_bert.cli.predict import check_predictions_path
+
+        check_predictions_path("--predictions", args.predictions)
     if not os.path.isdir(args.model) or not is_model_folder(args.model):
         raise UsageError(f"--model {args.model}: not a keras_bert model folder (no keras_bert.json).")
     metadata = read_metadata(args.model)
@@ -53,8 +59,16 @@ def run(args):
         label_vocabulary=LabelVocabulary(classifier.label_names),
         skip_bad_rows=args.skip_bad_rows,
     )
-    scores = evaluate_classifier(classifier, examples, batch_size=args.batch_size)
+    scores, probabilities = evaluate_classifier(classifier, examples, batch_size=args.batch_size,
+                                                return_probabilities=True)
     print(f"\n{os.path.basename(args.data)}:\n{format_scores(scores)}")
+    if args.predictions:
+        from keras_bert.cli.predict import write_predictions
+
+        names = classifier.label_names
+        write_predictions(args.predictions, examples, probabilities,
+                          [names[i] for i in probabilities.argmax(axis=-1)], names)
+        print(f"predictions: {args.predictions}")
     if args.plot:
         plot_confusion_matrix(scores, args.plot, title=f"{os.path.basename(args.data)}: accuracy "
                               f"{scores['accuracy']:.3f}, f1 {scores['f1']:.3f}")

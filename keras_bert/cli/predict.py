@@ -35,9 +35,7 @@ def run(args):
     from keras_bert.cli.labelled_data_options import read_examples, reading_settings
     from keras_bert.cli.main import UsageError
 
-    extension = os.path.splitext(args.output)[1].lower()
-    if extension not in (".csv", ".jsonl", ".json"):
-        raise UsageError(f"--output {args.output}: use a .csv or .jsonl file name.")
+    check_predictions_path("--output", args.output)
     if not os.path.isdir(args.model):
         raise UsageError(f"--model {args.model}: no such folder.")
 
@@ -76,13 +74,29 @@ def run(args):
     return 0
 
 
+def check_predictions_path(flag, path):
+    """A predictions file name must say its format: .csv, or .jsonl (.json) for JSON lines."""
+    from keras_bert.cli.main import UsageError
+
+    if os.path.splitext(path)[1].lower() not in (".csv", ".jsonl", ".json"):
+        raise UsageError(f"{flag} {path}: use a .csv or .jsonl file name.")
+
+
 def write_predictions(path, examples, probabilities, predicted, label_names):
+    """One row per example: line number, text(s), predicted label, each label's probability.
+
+    Examples read with their labels (`keras-bert evaluate --predictions`) also get the
+    true label and whether the prediction matched it, for looking at the errors.
+    """
     rows = []
     for index, (line, text) in enumerate(zip(examples.line_numbers, examples.texts)):
         row = {"line": line, "text": text}
         if examples.text_pairs is not None:
             row["text_pair"] = examples.text_pairs[index]
         row["label"] = predicted[index]
+        if examples.labels is not None:
+            row["true_label"] = examples.labels[index]
+            row["correct"] = predicted[index] == examples.labels[index]
         row["probabilities"] = {
             name: round(float(p), 6) for name, p in zip(label_names, probabilities[index])
         }

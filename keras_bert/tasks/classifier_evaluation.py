@@ -35,8 +35,13 @@ def score_predictions(true_ids, probabilities, label_names):
     }
 
 
-def evaluate_classifier(classifier, examples, batch_size=32, verbose="auto"):
-    """Score `classifier` (with its tokenizer) on `LabelledExamples`; returns `score_predictions`."""
+def evaluate_classifier(classifier, examples, batch_size=32, verbose="auto", return_probabilities=False):
+    """Score `classifier` (with its tokenizer) on `LabelledExamples`; returns `score_predictions`.
+
+    With `return_probabilities`, returns `(scores, probabilities)`: the per-row class
+    probabilities [n, classes] the scores were computed from, for writing each row's
+    prediction without running the model a second time.
+    """
     if examples.labels is None:
         raise ValueError(f"{examples.path} was read without labels; evaluation needs them.")
     names = classifier.label_names
@@ -44,7 +49,8 @@ def evaluate_classifier(classifier, examples, batch_size=32, verbose="auto"):
     probabilities, _ = classifier.predict_texts(
         examples.texts, examples.text_pairs, batch_size=batch_size, verbose=verbose
     )
-    return score_predictions(true_ids, probabilities, names)
+    scores = score_predictions(true_ids, probabilities, names)
+    return (scores, probabilities) if return_probabilities else scores
 
 
 def format_scores(scores):

@@ -97,6 +97,31 @@ def test_evaluate_prints_scores_and_plots(task, finetuned, capsys, tmp_path):
     assert os.path.getsize(plot) > 1000
 
 
+def test_evaluate_writes_each_rows_prediction_beside_its_true_label(task, finetuned, tmp_path, capsys):
+    root, test_labels = task
+    scores_file, jsonl_out, csv_out = tmp_path / "scores.json", tmp_path / "rows.jsonl", tmp_path / "rows.csv"
+    evaluate = ["evaluate", "--model", str(finetuned), "--data", str(root / "test.tsv")]
+    assert main(evaluate + ["--output", str(scores_file), "--predictions", str(jsonl_out)]) == 0
+    records = [json.loads(line) for line in jsonl_out.read_text(encoding="utf-8").splitlines()]
+    assert [r["line"] for r in records] == list(range(2, 66))
+    assert [r["true_label"] for r in records] == test_labels
+    assert all(r["correct"] == (r["label"] == r["true_label"]) for r in records)
+    scores = json.loads(scores_file.read_text())
+    assert np.mean([r["correct"] for r in records]) == pytest.approx(scores["accuracy"])
+    # The same rows as `keras-bert predict` on the file, plus the two columns.
+    predicted = tmp_path / "predicted.jsonl"
+    assert main(["predict", "--model", str(finetuned), "--input", str(root / "test.tsv"), "--output", str(predicted)]) == 0
+    plain = [json.loads(line) for line in predicted.read_text(encoding="utf-8").splitlines()]
+    assert [r["label"] for r in plain] == [r["label"] for r in records]
+    assert main(evaluate + ["--predictions", str(csv_out)]) == 0
+    with open(csv_out, encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert list(rows[0]) == ["line", "text", "label", "true_label", "correct", "probability_neg", "probability_pos"]
+    capsys.readouterr()
+    assert main(evaluate + ["--predictions", str(tmp_path / "rows.txt")]) == 2
+    assert "--predictions" in capsys.readouterr().err
+
+
 def test_predict_csv_and_jsonl_agree_with_the_true_labels(task, finetuned, tmp_path):
     root, test_labels = task
     csv_out, jsonl_out = tmp_path / "p.csv", tmp_path / "p.jsonl"
