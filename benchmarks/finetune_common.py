@@ -88,14 +88,22 @@ def finetune(name, *, init, files, columns, out_dir, options):
 
 
 def test(name, model_dir, files, out_dir, split="test"):
-    """`keras-bert evaluate` of a fine-tuned model folder on a test split; returns its scores."""
+    """`keras-bert evaluate` of a fine-tuned model folder on a test split; returns its scores.
+
+    Each row's prediction is also written (`predictions_path`), for `correct_by_row`.
+    """
     scores_path = os.path.join(out_dir, f"{name}_{split}_scores.json")
     evaluate = ["evaluate", "--model", model_dir, "--data", files[split], "--output", scores_path,
-                "--plot", os.path.join(out_dir, f"{name}_{split}_confusion.png")]
+                "--plot", os.path.join(out_dir, f"{name}_{split}_confusion.png"),
+                "--predictions", predictions_path(name, out_dir, split)]
     if keras_bert_main(evaluate) != 0:
         sys.exit(f"{name}: evaluation failed")
     with open(scores_path, encoding="utf-8") as file:
         return json.load(file)
+
+
+def predictions_path(name, out_dir, split):
+    return os.path.join(out_dir, f"{name}_{split}_predictions.jsonl")
 
 
 def option_value(options, flag):
@@ -103,27 +111,14 @@ def option_value(options, flag):
     return options[options.index(flag) + 1] if flag in options else None
 
 
-def correct_by_row(name, model_dir, files, out_dir, columns, split="test"):
-    """Per row of a split, 1.0 where `keras-bert predict` gives the gold label, else 0.0.
+def correct_by_row(name, out_dir, split="test"):
+    """Per row of a split `test` scored, 1.0 where the model gave the gold label, else 0.0.
 
     For paired comparisons: the gap between two models scored on the same rows is less noisy
     than the sampling errors of their two accuracies suggest.
     """
-    from keras_bert.data.labelled import read_labelled_file
-
-    predictions_path = os.path.join(out_dir, f"{name}_{split}_predictions.jsonl")
-    if keras_bert_main(["predict", "--model", model_dir, "--input", files[split], "--output", predictions_path]) != 0:
-        sys.exit(f"{name}: prediction failed")
-    with open(predictions_path, encoding="utf-8") as file:
-        predicted = [json.loads(line)["label"] for line in file]
-
-    gold = read_labelled_file(files[split], text_column=option_value(columns, "--text-column"),
-                              text_pair_column=option_value(columns, "--text-pair-column"),
-                              label_column=option_value(columns, "--label-column"),
-                              quoting="--no-quoting" not in columns).labels
-    if len(gold) != len(predicted):
-        sys.exit(f"{name}: {len(predicted)} predictions for {len(gold)} rows of {files[split]}")
-    return [float(label == truth) for label, truth in zip(predicted, gold)]
+    with open(predictions_path(name, out_dir, split), encoding="utf-8") as file:
+        return [float(json.loads(line)["correct"]) for line in file]
 
 
 def _result(name, init, summary, seconds, scores):
@@ -177,7 +172,7 @@ def finetune_choosing_on_dev(name, *, init, files, columns, out_dir, args, setti
         for seed, (model_dir, _, _) in zip(seeds, runs[chosen]):
             run_name = f"{name}_{chosen}_seed{seed}"
             scores.append(test(run_name, model_dir, files, out_dir, split=split))
-            correct.append(correct_by_row(run_name, model_dir, files, out_dir, columns, split=split))
+            correct.append(correct_by_row(run_name, out_dir, split=split))
         return scores, [mean(row) for row in zip(*correct)]
 
     scores, test_rows = test_chosen_runs("test")
