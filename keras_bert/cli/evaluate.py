@@ -59,15 +59,13 @@ def run(args):
         label_vocabulary=LabelVocabulary(classifier.label_names),
         skip_bad_rows=args.skip_bad_rows,
     )
-    scores, probabilities = evaluate_classifier(classifier, examples, batch_size=args.batch_size,
-                                                return_probabilities=True)
+    scores, probabilities, predicted = evaluate_classifier(classifier, examples, batch_size=args.batch_size,
+                                                           return_predictions=True)
     print(f"\n{os.path.basename(args.data)}:\n{format_scores(scores)}")
     if args.predictions:
         from keras_bert.cli.predict import write_predictions
 
-        names = classifier.label_names
-        write_predictions(args.predictions, examples, probabilities,
-                          [names[i] for i in probabilities.argmax(axis=-1)], names)
+        write_predictions(args.predictions, examples, probabilities, predicted, classifier.label_names)
         print(f"predictions: {args.predictions}")
     if args.plot:
         plot_confusion_matrix(scores, args.plot, title=f"{os.path.basename(args.data)}: accuracy "

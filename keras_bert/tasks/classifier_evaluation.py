@@ -35,22 +35,22 @@ def score_predictions(true_ids, probabilities, label_names):
     }
 
 
-def evaluate_classifier(classifier, examples, batch_size=32, verbose="auto", return_probabilities=False):
+def evaluate_classifier(classifier, examples, batch_size=32, verbose="auto", return_predictions=False):
     """Score `classifier` (with its tokenizer) on `LabelledExamples`; returns `score_predictions`.
 
-    With `return_probabilities`, returns `(scores, probabilities)`: the per-row class
-    probabilities [n, classes] the scores were computed from, for writing each row's
-    prediction without running the model a second time.
+    With `return_predictions`, returns `(scores, probabilities, predicted)`: what
+    `predict_texts` gave for each row (class probabilities [n, classes], label names [n]),
+    for writing each row's prediction without running the model a second time.
     """
     if examples.labels is None:
         raise ValueError(f"{examples.path} was read without labels; evaluation needs them.")
     names = classifier.label_names
     true_ids = LabelVocabulary(names).ids(examples.labels)
-    probabilities, _ = classifier.predict_texts(
+    probabilities, predicted = classifier.predict_texts(
         examples.texts, examples.text_pairs, batch_size=batch_size, verbose=verbose
     )
     scores = score_predictions(true_ids, probabilities, names)
-    return (scores, probabilities) if return_probabilities else scores
+    return (scores, probabilities, predicted) if return_predictions else scores
 
 
 def format_scores(scores):
