@@ -24,7 +24,9 @@ def register(subparsers):
     parser.add_argument("--no-lowercase", dest="lowercase", action="store_false", help="cased vocabulary")
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory for the shards")
     parser.add_argument("--seq-length", type=int, default=128)
-    parser.add_argument("--max-predictions", type=int, default=20, help="masked positions per sequence")
+    parser.add_argument("--max-predictions", type=int, default=None,
+                        help="masked positions per sequence (default: the mask rate of --seq-length, rounded up: "
+                             "20 at 128, as in Google's BERT)")
     parser.add_argument("--shards", type=int, default=1)
     parser.add_argument("--dupe-factor", type=int, default=10, help="differently masked copies of the corpus")
     parser.add_argument("--seed", type=int, default=12345)
@@ -57,8 +59,10 @@ def run(args):
     if os.path.isfile(args.out):
         raise UsageError(f"--out {args.out} is a file; give a directory")
     from keras_bert.data.pretraining.corpus import expand_corpus_paths
-    from keras_bert.data.pretraining.settings import validate_pretraining_settings
+    from keras_bert.data.pretraining.settings import default_max_predictions, validate_pretraining_settings
 
+    if args.max_predictions is None and 0.0 < args.masked_lm_prob < 1.0:  # a bad rate is reported below
+        args.max_predictions = default_max_predictions(args.seq_length, args.masked_lm_prob)
     # Check everything cheap before the slow part.
     validate_pretraining_settings(
         args.seq_length,

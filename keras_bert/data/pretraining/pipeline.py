@@ -17,7 +17,7 @@ from keras.utils import Progbar
 from keras_bert.data.pretraining.corpus import Corpus, read_corpus
 from keras_bert.data.pretraining.instances import create_sequence_instances, next_sentence_problem
 from keras_bert.data.pretraining.masking import MaskedLMMasker
-from keras_bert.data.pretraining.settings import validate_pretraining_settings
+from keras_bert.data.pretraining.settings import mask_cap_note, validate_pretraining_settings
 from keras_bert.data.pretraining.tfrecords import save_instances_as_tfrecords
 from keras_bert.data.pretraining.tokenized import tokenize_corpus
 
@@ -160,6 +160,9 @@ def _prepare_sequences_and_masker(
     )
     if verbose:
         prepared.print_report()
+        note = mask_cap_note(seq_length, max_predictions_per_seq, masked_lm_prob)
+        if note:
+            print(f"Note: {note}")
     masker = MaskedLMMasker.from_tokenizer(
         tokenizer, max_predictions_per_seq, masked_lm_prob=masked_lm_prob, whole_word_masking=whole_word_masking
     )

@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_bert.data.pretraining import MaskedLMMasker
+from keras_bert.data.pretraining.settings import default_max_predictions, mask_cap_note
 
 VOCAB = ["[PAD]", "[unused0]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"w{i}" for i in range(200)] + [
     f"##p{i}" for i in range(50)
@@ -131,3 +132,33 @@ def test_same_seed_same_masks_other_seed_other_masks():
         np.testing.assert_array_equal(first[name], again[name])
     rows_differ = np.any(first["masked_lm_positions"] != other["masked_lm_positions"], axis=1)
     assert rows_differ.mean() > 0.9
+
+
+def full_sequences(length, batch=16):
+    """`batch` sequences that fill all `length` positions: [CLS] A [SEP] B [SEP]."""
+    ids = np.random.default_rng(length).choice(WORD_IDS, size=[batch, length]).astype(np.int32)
+    ids[:, [0, length // 2, length - 1]] = [CLS, SEP, SEP]
+    return ids, np.full([batch], length, np.int32)
+
+
+def test_default_max_predictions_never_cuts_the_rate():
+    # Google's BERT pairs 20 predictions with 128-token sequences (run_pretraining.py flags).
+    assert default_max_predictions(128, 0.15) == 20
+    for length, rate in [(16, 0.15), (64, 0.15), (100, 0.15), (128, 0.15), (512, 0.15), (64, 0.4)]:
+        ids, lengths = full_sequences(length)
+        slots = default_max_predictions(length, rate)
+        out = apply(masker(masked_lm_prob=rate, max_predictions_per_seq=slots), ids, lengths)
+        np.testing.assert_array_equal(out["masked_lm_weights"].sum(axis=1), round(length * rate))
+
+
+def test_mask_cap_note_names_the_length_from_which_the_masker_caps():
+    assert mask_cap_note(128, 20) is None and mask_cap_note(64, 10) is None
+    assert mask_cap_note(128, 19) is None  # 128 tokens want round(19.2) = 19
+    note = mask_cap_note(512, 20)
+    assert "more than 136 tokens" in note and "need 77" in note
+    capped = masker(max_predictions_per_seq=20)
+    for length, masks in [(136, 20), (137, 20)]:
+        ids, lengths = full_sequences(length)
+        out = apply(capped, ids, lengths)
+        np.testing.assert_array_equal(out["masked_lm_weights"].sum(axis=1), masks)
+    assert round(136 * 0.15) == 20 and round(137 * 0.15) == 21  # 137 tokens want 21: the cap cuts one

@@ -10,7 +10,7 @@ def test_prepare_writes_shards(tmp_path, english_corpus, english_vocab, capsys, 
     out = tmp_path / "shards"
     code = main(
         ["prepare", "--corpus", str(english_corpus), "--vocab", str(english_vocab), "--seq-length", "32",
-         "--max-predictions", "5", "--out", str(out), "--shards", "2", "--dupe-factor", "2", "--seed", "1",
+         "--max-predictions", "4", "--out", str(out), "--shards", "2", "--dupe-factor", "2", "--seed", "1",
          "--whole-word-masking"]
     )
     assert code == 0
@@ -19,7 +19,10 @@ def test_prepare_writes_shards(tmp_path, english_corpus, english_vocab, capsys, 
     ]
     summary = json.loads((out / "pretraining_data.json").read_text())
     assert summary["dupe_factor"] == 2 and summary["whole_word_masking"] is True
-    assert f"wrote {summary['instances']} masked-LM + next-sentence instances" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"wrote {summary['instances']} masked-LM + next-sentence instances" in printed
+    # 4 slots cap the masks of the longest sequences (32 tokens want 5), and the run says so.
+    assert "max_predictions_per_seq=4 caps the masks: sequences of more than 30 tokens" in printed
 
 
 def run_expecting_error(capsys, argv):
@@ -55,5 +58,7 @@ def test_prepare_bad_input(tmp_path, english_corpus, english_vocab, capsys, toke
     err = run_expecting_error(capsys, ["--corpus", str(bad), *base])
     assert "bad.txt, line 3: invalid UTF-8" in err
     code = main(["prepare", "--corpus", str(one), *base, "--layout", "google", "--fallback-to-mlm-only",
-                 "--seq-length", "16", "--max-predictions", "3", "--dupe-factor", "1"])
+                 "--seq-length", "16", "--dupe-factor", "1"])
     assert code == 0 and "masked-LM only instances" in capsys.readouterr().out
+    # Without --max-predictions: 15 % of 16 tokens, rounded up.
+    assert json.loads((tmp_path / "o" / "pretraining_data.json").read_text())["max_predictions_per_seq"] == 3
