@@ -29,12 +29,14 @@ def register(subparsers):
     parser.add_argument("--batch-size", type=int, default=32, help="global batch size (split across replicas)")
     parser.add_argument("--seq-length", type=int, default=128)
     parser.add_argument("--out", required=True, metavar="DIR", help="model folder to write (and resume from)")
-    parser.add_argument("--learning-rate", type=float, default=1e-4,
-                        help="peak learning rate (default: the BERT paper's, for BERT-base at batch 256; small "
-                             "presets at small batches want more: bert_tiny on 4 MB of English reached masked-LM "
-                             "accuracy 0.34 in 13,000 steps at 1e-3, and 0.27 in 60,000 at 1e-4)")
+    parser.add_argument("--learning-rate", type=float, default=None,
+                        help="peak learning rate (default: the preset's, as `keras-bert presets` lists it: the "
+                             "BERT paper's 1e-4 for BERT-base-sized models; higher for the small presets, as measured "
+                             "at batch 32 on 4 MB of English)")
     parser.add_argument("--warmup-steps", type=int, default=None, help="default: 10%% of --steps")
-    parser.add_argument("--max-predictions", type=int, default=20, help="masked positions per sequence")
+    parser.add_argument("--max-predictions", type=int, default=None,
+                        help="masked positions per sequence (default: the mask rate of --seq-length, rounded up: "
+                             "20 at 128, as in Google's BERT)")
     parser.add_argument("--masked-lm-prob", type=float, default=0.15, help="mask rate, in (0, 1)")
     parser.add_argument("--mlm-only", action="store_true", help="masked LM only, no next-sentence prediction")
     parser.add_argument("--whole-word-masking", action="store_true")

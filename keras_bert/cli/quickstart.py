@@ -74,7 +74,6 @@ def run(args):
             "pretrain", "--corpus", *corpus, "--vocab-size", str(args.vocab_size),
             "--preset", "bert_tiny", "--steps", str(args.pretrain_steps),
             "--batch-size", "32", "--seq-length", str(args.seq_length),
-            "--learning-rate", "1e-3", "--max-predictions", "10",
             "--checkpoint-every", str(max(args.pretrain_steps // 3, 1)),
             "--out", pretrained_dir,
         ]),

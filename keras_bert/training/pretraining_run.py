@@ -18,7 +18,9 @@ import os
 import random
 
 from keras_bert.config import BertConfig, preset_names
+from keras_bert.data.pretraining.settings import default_max_predictions
 from keras_bert.training.checkpoints import read_checkpoint_state
+from keras_bert.training.learning_rates import default_pretraining_rate
 from keras_bert.training.resumable_fit import CHECKPOINT_DIR, HISTORY_FILE, LOG_DIR
 
 RUN_FILE = "run.json"
@@ -39,9 +41,9 @@ class PretrainingSettings:
     preset: str = "bert_tiny"
     batch_size: int = 32
     seq_length: int = 128
-    learning_rate: float = 1e-4
+    learning_rate: float = None  # default: default_pretraining_rate(preset)
     warmup_steps: int = None  # default: 10 % of steps
-    max_predictions: int = 20
+    max_predictions: int = None  # default: default_max_predictions(seq_length, masked_lm_prob)
     masked_lm_prob: float = 0.15
     next_sentence: bool = True
     whole_word_masking: bool = False
@@ -60,7 +62,9 @@ class PretrainingSettings:
     utf8_errors: str = "strict"  # or "replace" invalid bytes (counted and reported)
 
     def validate(self):
-        """One-line ValueError/FileNotFoundError for any bad setting, before any work."""
+        """One-line ValueError/FileNotFoundError for any bad setting, before any work; a missing
+        learning rate or number of masked positions becomes its default, so that run.json records
+        the values used."""
         if isinstance(self.corpus, str):
             self.corpus = [self.corpus]
         if not self.corpus:
@@ -76,11 +80,12 @@ class PretrainingSettings:
             _check_int("vocab_size", self.vocab_size, minimum=10)
         if self.preset not in preset_names():
             raise ValueError(f"Unknown preset {self.preset!r}; `keras-bert presets` lists them.")
+        if self.learning_rate is None:
+            self.learning_rate = default_pretraining_rate(self.preset)
         _check_int("steps", self.steps, minimum=1)
         _check_int("batch_size", self.batch_size, minimum=1)
         _check_int("accumulation_steps", self.accumulation_steps, minimum=1)
         _check_int("checkpoint_every", self.checkpoint_every, minimum=1)
-        _check_int("max_predictions", self.max_predictions, minimum=1)
         max_positions = BertConfig.from_preset(self.preset).max_position_embeddings
         if not isinstance(self.seq_length, int) or not 5 <= self.seq_length <= max_positions:
             raise ValueError(
@@ -89,6 +94,9 @@ class PretrainingSettings:
             )
         if not 0.0 < self.masked_lm_prob < 1.0:
             raise ValueError(f"The mask rate must be in (0, 1), got {self.masked_lm_prob!r}.")
+        if self.max_predictions is None:
+            self.max_predictions = default_max_predictions(self.seq_length, self.masked_lm_prob)
+        _check_int("max_predictions", self.max_predictions, minimum=1)
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}.")
         if self.warmup_steps is not None and not (isinstance(self.warmup_steps, int) and 0 <= self.warmup_steps < self.steps):
@@ -163,9 +171,10 @@ def _check_same_run(settings, out):
             previous = json.load(file)
         differing = sorted(key for key in set(identity) | set(previous) if identity.get(key) != previous.get(key))
         if differing:
+            changes = ", ".join(f"{key} {previous.get(key)!r} -> {identity.get(key)!r}" for key in differing)
             raise ValueError(
-                f"{out} holds checkpoints of a different run (differs in: {', '.join(differing)}); "
-                f"use another output folder, or delete {checkpoint_dir} to start over."
+                f"{out} holds checkpoints of a different run (differs in: {changes}); pass the run's "
+                f"values to resume it, use another output folder, or delete {checkpoint_dir} to start over."
             )
     elif state is not None:
         raise ValueError(f"{checkpoint_dir} has checkpoints but {run_path} is missing; delete {checkpoint_dir} to start over.")
@@ -202,6 +211,11 @@ def pretrain(settings, verbose=1):
         log(f"{out} already holds the finished run ({initial_step} steps); evaluating it.")
     elif initial_step:
         log(f"Resuming from the checkpoint at step {initial_step} of {settings.steps}.")
+    log(
+        f"{settings.preset}, peak learning rate {settings.learning_rate:g}, batch {settings.batch_size}, "
+        f"{settings.seq_length} tokens per sequence with up to {settings.max_predictions} masked "
+        f"(settings in {os.path.join(out, RUN_FILE)})."
+    )
 
     from keras_bert.data.pretraining.corpus import Corpus, read_corpus
 

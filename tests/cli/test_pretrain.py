@@ -13,6 +13,7 @@ import h5py
 import pytest
 
 from keras_bert.cli.main import main
+from keras_bert.training.learning_rates import default_pretraining_rate
 
 STEPS, EVERY = 100, 10
 
@@ -84,8 +85,8 @@ def command(corpus, out):
     return [
         sys.executable, "-m", "keras_bert.cli.main", "pretrain",
         "--corpus", str(corpus), "--vocab-size", "120", "--steps", str(STEPS),
-        "--batch-size", "8", "--seq-length", "32", "--max-predictions", "5",
-        "--checkpoint-every", str(EVERY), "--learning-rate", "1e-3", "--eval-fraction", "0.1",
+        "--batch-size", "8", "--seq-length", "32",
+        "--checkpoint-every", str(EVERY), "--eval-fraction", "0.1",
         "--out", str(out),
     ]
 
@@ -141,6 +142,15 @@ def test_killed_run_resumes_to_the_requested_step_and_writes_the_model_folder(tm
     assert 0 < summary["baselines"]["mlm_accuracy"] < 1
     assert summary["metrics"]["mlm_accuracy"] > 0
 
-    # Other settings over these checkpoints are refused rather than mixed in.
+    # Without --learning-rate and --max-predictions the run used, and recorded, the defaults:
+    # the preset's rate, and 15 % of 32 tokens rounded up.
+    rate = default_pretraining_rate("bert_tiny")
+    run = json.loads((out / "run.json").read_text())
+    assert run["learning_rate"] == rate and run["max_predictions"] == 5
+    assert f"bert_tiny, peak learning rate {rate:g}, batch 8" in second.stdout
+
+    # Other settings over these checkpoints are refused rather than mixed in, naming both values.
     code, err = run_cli(capsys, *command(corpus, out)[4:-2], "--out", str(out), "--batch-size", "16")
-    assert code == 2 and "different run (differs in: batch_size)" in err
+    assert code == 2 and "different run (differs in: batch_size 8 -> 16)" in err
+    code, err = run_cli(capsys, *command(corpus, out)[4:-2], "--out", str(out), "--learning-rate", str(rate / 10))
+    assert code == 2 and f"different run (differs in: learning_rate {rate!r} -> {rate / 10!r})" in err
