@@ -13,6 +13,7 @@ import time
 
 def register(subparsers):
     from keras_bert.cli.labelled_data_options import add_reading_options
+    from keras_bert.training.learning_rates import FINETUNING_RATES, PAPER_FINETUNING_RATE
 
     parser = subparsers.add_parser(
         "finetune",
@@ -36,7 +37,10 @@ def register(subparsers):
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--seq-length", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--learning-rate", type=float, default=3e-5, help="peak learning rate (BERT: 2e-5 … 5e-5)")
+    by_width = "; ".join(f"{rate:g} up to {widest} wide" for widest, rate in FINETUNING_RATES)
+    parser.add_argument("--learning-rate", type=float, default=None,
+                        help=f"peak learning rate (default: by the encoder's width: {by_width}; "
+                             f"{PAPER_FINETUNING_RATE:g} wider, within BERT's 2e-5 … 5e-5)")
     parser.add_argument("--warmup-fraction", type=float, default=0.1, help="share of steps in linear warm-up")
     parser.add_argument("--weight-decay", type=float, default=0.01)
     parser.add_argument("--dropout", type=float, default=0.1, help="dropout before the classification layer")
@@ -74,6 +78,7 @@ def run(args):
     from keras_bert.tasks.classifier_folder import save_classifier_folder
     from keras_bert.tasks.classifier_start import start_classifier
     from keras_bert.tasks.classifier_training import finetune_classifier
+    from keras_bert.training.learning_rates import default_finetuning_rate
 
     settings = reading_settings(args)
     text_pair = bool(settings["text_pair_column"])
@@ -104,6 +109,11 @@ def run(args):
     )
     print(f"sentence vector: {'mean over real tokens' if classifier.pooling == 'mean' else 'pooled [CLS] output'}"
           f" (--pooling {args.pooling})")
+    learning_rate = args.learning_rate
+    if learning_rate is None:
+        hidden_size = classifier.encoder.config.hidden_size
+        learning_rate = default_finetuning_rate(hidden_size)
+        print(f"peak learning rate {learning_rate:g}, the default for a {hidden_size}-wide encoder (--learning-rate)")
     tokenizer = classifier.tokenizer
     truncated = {"train": count_truncated(tokenizer, train, args.seq_length)}
     if dev is not None:
@@ -128,7 +138,7 @@ def run(args):
         train_data,
         dev_data,
         epochs=args.epochs,
-        learning_rate=args.learning_rate,
+        learning_rate=learning_rate,
         warmup_fraction=args.warmup_fraction,
         weight_decay=args.weight_decay,
         out_dir=args.out,
@@ -145,7 +155,7 @@ def run(args):
             "train_examples": len(train),
             "epochs": args.epochs,
             "batch_size": args.batch_size,
-            "learning_rate": args.learning_rate,
+            "learning_rate": learning_rate,
             "warmup_fraction": args.warmup_fraction,
             "weight_decay": args.weight_decay,
             "pooling": classifier.pooling,

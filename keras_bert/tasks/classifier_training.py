@@ -1,16 +1,18 @@
 """BERT's fine-tuning recipe for a `BertClassifier`, as one function for the CLI and notebooks.
 
 The recipe of Devlin et al. (2019, appendix A.3) and Google's `run_classifier.py`: AdamW with
-weight decay 0.01 (not on LayerNorm weights and biases), peak learning rate 2e-5 … 5e-5,
-linear warm-up over the first 10 % of steps then linear decay to 0, a few epochs, gradients
-clipped to global norm 1. The optimizer and schedule are the shared ones in
-`keras_bert.training`, so fine-tuning and pretraining cannot drift apart.
+weight decay 0.01 (not on LayerNorm weights and biases), peak learning rate 2e-5 … 5e-5 for
+BERT-base (narrower encoders want more: `default_finetuning_rate`), linear warm-up over the
+first 10 % of steps then linear decay to 0, a few epochs, gradients clipped to global norm 1.
+The optimizer and schedule are the shared ones in `keras_bert.training`, so fine-tuning and
+pretraining cannot drift apart.
 """
 
 import math
 import os
 
 from keras_bert.training.curves import plot_training_curves
+from keras_bert.training.learning_rates import default_finetuning_rate
 from keras_bert.training.optimizers import create_optimizer
 from keras_bert.training.step_history import StepHistory
 from keras_bert.training.tensorboard_scalars import StepTensorBoard
@@ -26,7 +28,7 @@ def finetune_classifier(
     dev_data=None,
     *,
     epochs=3,
-    learning_rate=3e-5,
+    learning_rate=None,
     warmup_fraction=0.1,
     weight_decay=0.01,
     steps_per_epoch=None,
@@ -39,6 +41,8 @@ def finetune_classifier(
     """Compile `classifier` with the fine-tuning recipe and fit it; returns the Keras History.
 
     Args:
+        learning_rate: the peak rate; by default the one for the encoder's width
+            (`keras_bert.training.learning_rates.default_finetuning_rate`).
         train_data: tf.data of (encoder inputs, label ids) batches, shuffled as wanted
             (`keras_bert.data.labelled.classification_dataset`).
         dev_data: the same for validation: accuracy and F1 after every epoch.
@@ -58,6 +62,8 @@ def finetune_classifier(
                 "The training dataset's length is unknown; pass steps_per_epoch (batches per "
                 "epoch) so the learning-rate schedule can span the run."
             )
+    if learning_rate is None:
+        learning_rate = default_finetuning_rate(classifier.encoder.config.hidden_size)
     total_steps = max(1, epochs * steps_per_epoch)
     optimizer = create_optimizer(
         total_steps,

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from keras_bert.cli.main import main
+from keras_bert.training.learning_rates import default_finetuning_rate
 
 FILLER = "the movie film plot acting story was is really very quite a and of this that".split()
 POSITIVE = ["good", "great"]
@@ -56,7 +57,7 @@ def finetuned(task):
         "finetune", "--train", str(root / "train.tsv"), "--dev", str(root / "dev.tsv"),
         "--text-column", "sentence", "--label-column", "label",
         "--init", "random", "--preset", "bert_tiny", "--vocab", str(root / "vocab.txt"),
-        "--epochs", "3", "--seq-length", "16", "--batch-size", "16", "--learning-rate", "1e-3",
+        "--epochs", "3", "--seq-length", "16", "--batch-size", "16",
         "--no-quoting", "--out", str(out), "--seed", "0",
     ])
     assert code == 0
@@ -73,6 +74,8 @@ def test_finetune_writes_a_classifier_folder_that_learned(finetuned):
     assert metadata["num_classes"] == 2 and metadata["seq_length"] == 16 and not metadata["text_pair"]
     assert metadata["pooling"] == "cls"  # --pooling auto, random init: BERT's pooled [CLS] output
     assert metadata["data"]["text_column"] == "sentence" and metadata["data"]["quoting"] is False
+    # No --learning-rate: the rate for bert_tiny's width was used and recorded.
+    assert metadata["finetuning"]["learning_rate"] == default_finetuning_rate(128)
     assert (finetuned / "labels.txt").read_text() == "neg\npos\n"
     summary = json.loads((finetuned / "summary.json").read_text())
     assert summary["train_examples"] == 320

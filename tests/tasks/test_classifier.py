@@ -12,6 +12,7 @@ from keras_bert.tasks.classification_f1 import ClassificationF1
 from keras_bert.tasks.classifier import BertClassifier
 from keras_bert.tasks.classifier_evaluation import score_predictions
 from keras_bert.tasks.classifier_training import finetune_classifier
+from keras_bert.training.learning_rates import PAPER_FINETUNING_RATE, default_finetuning_rate
 
 TINY = dict(
     vocab_size=40,
@@ -171,6 +172,22 @@ def test_finetuning_recipe_learns_a_token_rule_and_writes_history(tmp_path):
     assert os.path.getsize(tmp_path / "training_curves.png") > 1000
     assert os.listdir(tmp_path / "logs")
 
+
+
+@pytest.mark.parametrize("hidden_size", [16, 768])
+def test_finetuning_without_a_rate_takes_the_one_for_the_encoders_width(hidden_size):
+    import tensorflow as tf
+
+    train = tf.data.Dataset.from_tensor_slices((inputs(batch=8), np.arange(8) % 2)).batch(8)
+    classifier = BertClassifier(tiny_encoder(hidden_size=hidden_size, intermediate_size=2 * hidden_size), 2)
+    first_rates = []
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_begin=lambda batch, logs: first_rates.append(float(classifier.optimizer.learning_rate))
+    )
+    finetune_classifier(classifier, train, epochs=1, warmup_fraction=0.0, callbacks=[record], verbose=0)
+    assert first_rates[0] == pytest.approx(default_finetuning_rate(hidden_size))
+    if hidden_size == 768:  # BERT-base's width: the paper's 2e-5 ... 5e-5
+        assert first_rates[0] == pytest.approx(PAPER_FINETUNING_RATE) and 2e-5 <= PAPER_FINETUNING_RATE <= 5e-5
 
 def test_trimming_batch_padding_changes_no_logit():
     from keras_bert.data.labelled import trim_batch_padding
