@@ -37,7 +37,8 @@ def main():
     parser.add_argument("--vocab-size", type=int, default=8000)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seq-length", type=int, default=64)
-    parser.add_argument("--max-predictions", type=int, default=10, help="15 %% of --seq-length")
+    parser.add_argument("--max-predictions", type=int, default=None,
+                        help="default: keras-bert pretrain's, the mask rate of --seq-length rounded up")
     parser.add_argument("--eval-batches", type=int, default=40)
     args = parser.parse_args()
     eval_fraction, seed = 0.05, 0
