@@ -6,11 +6,12 @@ passed to `evaluate`: models are fitted on `train` and chosen on `dev`.
 """
 
 import json
+import math
 import os
 import sys
 import time
 from pathlib import Path
-from statistics import mean, pstdev
+from statistics import mean, pstdev, stdev
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -93,7 +94,7 @@ def test(name, model_dir, files, out_dir, split="test"):
     Each row's prediction is also written (`predictions_path`), for `correct_by_row`.
     """
     scores_path = os.path.join(out_dir, f"{name}_{split}_scores.json")
-    evaluate = ["evaluate", "--model", model_dir, "--data", files[split], "--output", scores_path,
+    evaluate = ["evaluate", "--model", model_dir, "--input", files[split], "--out", scores_path,
                 "--plot", os.path.join(out_dir, f"{name}_{split}_confusion.png"),
                 "--predictions", predictions_path(name, out_dir, split)]
     if keras_bert_main(evaluate) != 0:
@@ -119,6 +120,29 @@ def correct_by_row(name, out_dir, split="test"):
     """
     with open(predictions_path(name, out_dir, split), encoding="utf-8") as file:
         return [float(json.loads(line)["correct"]) for line in file]
+
+
+def majority_correct_by_row(name, out_dir, split="test"):
+    """Per row of a scored split, 1.0 where always answering the split's majority class is right.
+
+    The baseline `evaluate` reports as `majority_class_accuracy`, row by row, for `paired_gain`.
+    """
+    with open(predictions_path(name, out_dir, split), encoding="utf-8") as file:
+        labels = [json.loads(line)["true_label"] for line in file]
+    majority = max(set(labels), key=labels.count)
+    return [float(label == majority) for label in labels]
+
+
+def paired_gain(first_rows, second_rows):
+    """Mean per-row difference of two arms scored on the same rows, with a 95 % interval.
+
+    Each row's value is the share of an arm's seeds that label it right, so the mean
+    difference is the difference of the two mean accuracies; the interval (normal
+    approximation over rows) counts how much that gap could move with another sample of
+    test rows, which a comparison of two unpaired accuracies overstates.
+    """
+    differences = [first - second for first, second in zip(first_rows, second_rows)]
+    return mean(differences), 1.96 * stdev(differences) / math.sqrt(len(differences))
 
 
 def _result(name, init, summary, seconds, scores):
@@ -196,6 +220,8 @@ def finetune_choosing_on_dev(name, *, init, files, columns, out_dir, args, setti
         "dev_accuracy": dev_means[chosen],
         "dev_f1": mean([summary["dev"]["f1"] for summary in summaries]),
         "dev_accuracy_by_setting": dev_means,
+        "finetune_seconds_by_setting": {label: round(mean([seconds for _, _, seconds in seed_runs]), 1)
+                                        for label, seed_runs in runs.items()},
         "test_accuracy": mean(test_accuracies),
         "test_accuracy_std": pstdev(test_accuracies),
         "test_accuracy_by_seed": test_accuracies,

@@ -21,15 +21,14 @@ a quarter of its dev and test reviews from train, and recalling them is not read
 """
 
 import argparse
-import math
 import os
 import sys
-from statistics import mean, stdev
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from finetune_common import (common_arguments, draw_subsets, finetune_choosing_on_dev,  # noqa: E402
-                             leave_out_training_texts, option_value, print_table, sentence_disjoint_split,
+                             leave_out_training_texts, option_value, paired_gain, print_table,
+                             sentence_disjoint_split,
                              task_files, TASKS)
 
 
@@ -46,18 +45,6 @@ def write_random_twin(pretrained, path, seed):
     write_model_folder(path, config=loaded.config, vocabulary=loaded.vocabulary, lowercase=loaded.lowercase,
                        encoder=encoder, metadata={"note": f"random initialisation, architecture of {pretrained}"})
     return path
-
-
-def paired_gain(first_rows, second_rows):
-    """Mean per-row difference of two arms scored on the same rows, with a 95 % interval.
-
-    Each row's value is the share of an arm's seeds that label it right, so the mean
-    difference is the difference of the two mean accuracies; the interval (normal
-    approximation over rows) counts how much that gap could move with another sample of
-    test rows, which a comparison of two unpaired accuracies overstates.
-    """
-    differences = [first - second for first, second in zip(first_rows, second_rows)]
-    return mean(differences), 1.96 * stdev(differences) / math.sqrt(len(differences))
 
 
 def main():

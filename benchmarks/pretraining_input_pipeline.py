@@ -7,8 +7,8 @@ this measures, at seq 128 and batch 32:
 - static write: instances/s of masking once and writing TFRecord shards;
 - static read: instances/s of `read_pretraining_tfrecords` over those shards.
 Throughput is measured on the steady state (after a warm-up of a few batches), iterating a
-repeated dataset, as `model.fit` would. The pretraining benchmark compares these figures with
-the instances/s the model consumes.
+repeated dataset, as `model.fit` would. Compare these figures with the sequences/s a model
+trains at: the tokens/s of the pretraining rows of `python -m benchmarks` divided by 128.
 
 Usage: python benchmarks/pretraining_input_pipeline.py [--languages en zh] [--batches 300]
 """

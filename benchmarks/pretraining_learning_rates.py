@@ -51,7 +51,7 @@ def main():
     if not os.path.isfile(vocab):
         train_corpus_vocabulary(corpus, args.vocab_size, vocab, eval_fraction, seed)
 
-    from keras_bert.training.pretraining_run import PretrainingSettings, pretrain
+    from keras_bert.workflows.pretraining import PretrainingSettings, pretrain
 
     rows = []
     for rate in [float(text) for text in args.rates.split(",")]:

@@ -61,7 +61,7 @@ def train_corpus_vocabulary(corpus_dir, size, out_path, eval_fraction, seed):
     """Train a vocabulary on the documents `pretrain` will train on (not the held-out ones)."""
     import keras_bert
     from keras_bert.data.pretraining.corpus import read_corpus
-    from keras_bert.training.pretraining_run import split_documents
+    from keras_bert.workflows.pretraining import split_documents
 
     documents = read_corpus([corpus_dir]).documents
     train_documents, _ = split_documents(documents, eval_fraction, seed, need_pairs=True)
@@ -165,7 +165,7 @@ def main():
         steps = max(20, int(training_budget / (step_seconds * 1.25)))
         print(f"{step_seconds * 1000:.0f} ms per step measured: training for {steps} steps")
 
-    from keras_bert.training.pretraining_run import PretrainingSettings, pretrain
+    from keras_bert.workflows.pretraining import PretrainingSettings, pretrain
 
     settings = PretrainingSettings(
         corpus=[corpus],

@@ -4,7 +4,7 @@ The public API is re-exported here. Names load on first use (PEP 562), so `keras
 and the command line's TensorFlow log settings take effect before TensorFlow is imported.
 """
 
-import importlib
+from keras_bert.lazy_exports import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -18,6 +18,9 @@ _PUBLIC_API = {
     "train_vocabulary": "keras_bert.tokenization.vocabulary",
     "MaskedLMHead": "keras_bert.modeling.masked_lm_head",
     "BertClassifier": "keras_bert.tasks.classifier",
+    "BertSentenceEncoder": "keras_bert.tasks.sentence_encoder",
+    "KerasBertError": "keras_bert.errors",
+    "load_model": "keras_bert.interop.native",
     "ClassificationF1": "keras_bert.tasks.classification_f1",
     "finetune_classifier": "keras_bert.tasks.classifier_training",
     "LabelVocabulary": "keras_bert.data.label_vocabulary",
@@ -35,24 +38,14 @@ _PUBLIC_API = {
     "write_pretraining_tfrecords": "keras_bert.data.pretraining.pipeline",
     "read_pretraining_tfrecords": "keras_bert.data.pretraining.tfrecords",
     "BertPretrainer": "keras_bert.tasks.pretrainer",
-    "pretrain": "keras_bert.training.pretraining_run",
-    "PretrainingSettings": "keras_bert.training.pretraining_run",
+    "pretrain": "keras_bert.workflows",
+    "PretrainingSettings": "keras_bert.workflows",
+    "finetune": "keras_bert.workflows",
+    "FinetuneSettings": "keras_bert.workflows",
     "create_optimizer": "keras_bert.training.optimizers",
     "WarmupLinearDecay": "keras_bert.training.schedules",
     "fit_resumable": "keras_bert.training.resumable_fit",
     "resolve_strategy": "keras_bert.training.distribution",
 }
 
-__all__ = sorted(_PUBLIC_API)
-
-
-def __getattr__(name):
-    if name not in _PUBLIC_API:
-        raise AttributeError(f"module 'keras_bert' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_PUBLIC_API[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _PUBLIC_API)

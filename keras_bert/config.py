@@ -8,7 +8,8 @@ Google `bert_config.json` loads as it is and ours loads in Google's code.
 
 import dataclasses
 import json
-import os
+from keras_bert.errors import KerasBertError
+from keras_bert.text_files import read_json
 
 # `hidden_act` values and what they mean. "gelu" is the exact erf form (Hugging Face's
 # "gelu"); "gelu_approx" is the tanh approximation that Google's original code calls "gelu".
@@ -63,14 +64,14 @@ class BertConfig:
         ):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"BertConfig.{key} must be a positive integer, got {value!r}.")
+                raise KerasBertError(f"BertConfig.{key} must be a positive integer, got {value!r}.")
         if self.hidden_size % self.num_attention_heads:
-            raise ValueError(
+            raise KerasBertError(
                 f"BertConfig.hidden_size ({self.hidden_size}) must be divisible by "
                 f"num_attention_heads ({self.num_attention_heads})."
             )
         if self.hidden_act not in ACTIVATIONS:
-            raise ValueError(
+            raise KerasBertError(
                 f"BertConfig.hidden_act {self.hidden_act!r} is unknown; use one of "
                 f"{', '.join(ACTIVATIONS)} ('gelu' is the exact form, 'gelu_approx' the tanh "
                 "form that Google's original code calls 'gelu')."
@@ -78,11 +79,11 @@ class BertConfig:
         for key in ("hidden_dropout_prob", "attention_probs_dropout_prob"):
             value = getattr(self, key)
             if not 0.0 <= value < 1.0:
-                raise ValueError(f"BertConfig.{key} must be in [0, 1), got {value!r}.")
+                raise KerasBertError(f"BertConfig.{key} must be in [0, 1), got {value!r}.")
         for key in ("initializer_range", "layer_norm_eps"):
             value = getattr(self, key)
             if not value > 0:
-                raise ValueError(f"BertConfig.{key} must be positive, got {value!r}.")
+                raise KerasBertError(f"BertConfig.{key} must be positive, got {value!r}.")
 
     @property
     def head_size(self):
@@ -98,7 +99,7 @@ class BertConfig:
         known = {field.name for field in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ValueError(
+            raise KerasBertError(
                 f"Unknown BertConfig key(s): {', '.join(unknown)}. Known keys: "
                 f"{', '.join(sorted(known))}."
             )
@@ -112,26 +113,18 @@ class BertConfig:
 
     @classmethod
     def from_json(cls, path, **overrides):
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"BERT config file not found: {path}")
-        with open(path, encoding="utf-8") as file:
-            try:
-                values = json.load(file)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path} is not valid JSON: {error}") from None
-        if not isinstance(values, dict):
-            raise ValueError(f"{path} must hold a JSON object of BertConfig keys.")
+        values = read_json(path, "BERT config file", expect=dict)
         try:
             return cls.from_dict(values, **overrides)
         except (TypeError, ValueError) as error:
-            raise ValueError(f"{path}: {error}") from None
+            raise KerasBertError(f"{path}: {error}") from None
 
     @classmethod
     def from_preset(cls, name, **overrides):
         """A named architecture; `overrides` replace any key (e.g. `vocab_size`)."""
         shape = preset_shapes().get(name)
         if shape is None:
-            raise ValueError(
+            raise KerasBertError(
                 f"Unknown BERT preset {name!r}. Valid presets: {', '.join(preset_names())}."
             )
         num_layers, hidden_size = shape
@@ -155,3 +148,28 @@ def preset_shapes():
 
 def preset_names():
     return list(preset_shapes())
+
+
+def parameter_count(config):
+    """Weights of the encoder (embeddings, blocks, pooler), counted from `config` alone."""
+    hidden, intermediate = config.hidden_size, config.intermediate_size
+    embeddings = (
+        (config.vocab_size + config.max_position_embeddings + config.type_vocab_size) * hidden
+        + 2 * hidden
+    )
+    attention = 4 * (hidden * hidden + hidden)
+    feed_forward = hidden * intermediate + intermediate + intermediate * hidden + hidden
+    block = attention + feed_forward + 2 * 2 * hidden
+    pooler = hidden * hidden + hidden
+    return embeddings + config.num_hidden_layers * block + pooler
+
+
+def flops_per_token(config, seq_length=128):
+    """Forward-pass FLOPs per token (2 per multiply-add) at `seq_length`, without embeddings.
+
+    Per layer: the four attention projections, the feed-forward pair, and the two
+    [seq, seq] attention products (scores and weighted sum).
+    """
+    hidden, intermediate = config.hidden_size, config.intermediate_size
+    per_layer = 2 * (4 * hidden * hidden + 2 * hidden * intermediate) + 2 * 2 * seq_length * hidden
+    return config.num_hidden_layers * per_layer

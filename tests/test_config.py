@@ -117,3 +117,30 @@ def test_from_json_errors_name_the_file(tmp_path):
     unknown.write_text('{"vocab_size": 10, "num_layers": 2}')
     with pytest.raises(ValueError, match="unknown.json.*num_layers"):
         BertConfig.from_json(unknown)
+
+
+def test_parameter_count_matches_the_built_model():
+    import keras
+
+    from keras_bert import BertEncoder
+    from keras_bert.config import parameter_count
+
+    config = BertConfig.from_preset("bert_tiny", vocab_size=500, max_position_embeddings=64)
+    encoder = BertEncoder(config)
+    built = sum(int(keras.ops.size(w)) for w in encoder.weights)
+    assert parameter_count(config) == built
+
+
+def test_bert_base_has_about_110_million_parameters():
+    from keras_bert.config import parameter_count
+
+    # Devlin et al. (2018) report 110M parameters for BERT-Base.
+    assert 108e6 < parameter_count(BertConfig.from_preset("bert_base")) < 111e6
+
+
+def test_flops_grow_with_depth_and_width():
+    from keras_bert.config import flops_per_token
+
+    tiny = flops_per_token(BertConfig.from_preset("bert_tiny"))
+    base = flops_per_token(BertConfig.from_preset("bert_base"))
+    assert base > 100 * tiny

@@ -1,8 +1,8 @@
 """`keras-bert attention`: draw one layer's attention heads for a text as a PNG."""
 
 import os
+from keras_bert.errors import KerasBertError
 
-from keras_bert.cli.main import UsageError
 
 
 def register(subparsers):
@@ -26,9 +26,9 @@ def run(args):
     from keras_bert.visualization.attention import plot_attention
 
     if not os.path.isdir(args.model):
-        raise UsageError(f"--model {args.model} is not a folder.")
+        raise KerasBertError(f"--model {args.model} is not a folder.")
     if not args.text.strip():
-        raise UsageError("--text is empty: give the sentence whose attention to draw.")
+        raise KerasBertError("--text is empty: give the sentence whose attention to draw.")
     loaded = load_checkpoint(args.model)
     path = plot_attention(
         loaded.encoder,

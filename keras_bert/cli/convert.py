@@ -7,9 +7,11 @@ Formats: keras_bert (our model folder), google (TF1 bert_model.ckpt), huggingfac
 carried over; a classifier's head is carried only from keras_bert to keras_bert.
 """
 
+import argparse
 import os
 
-from keras_bert.cli.main import UsageError
+from keras_bert.errors import KerasBertError
+
 
 FORMATS = ("keras_bert", "google", "huggingface")
 ACTIVATIONS = ("gelu", "gelu_approx", "relu", "silu", "tanh", "linear")
@@ -32,10 +34,8 @@ def register(subparsers):
         help="replace the input's activation; Google's 'gelu' is read as gelu_approx (tanh "
         "form) unless this says otherwise",
     )
-    lowercase = parser.add_mutually_exclusive_group()
-    lowercase.add_argument("--lowercase", dest="lowercase", action="store_true", default=None,
-                           help="the tokenizer lowercases (default: from the input)")
-    lowercase.add_argument("--no-lowercase", dest="lowercase", action="store_false")
+    parser.add_argument("--lowercase", action=argparse.BooleanOptionalAction, default=None,
+                        help="whether the tokenizer lowercases and strips accents (default: from the input)")
     parser.add_argument("--overwrite", action="store_true",
                         help="write into OUT even when it already holds files")
     parser.set_defaults(func=run)
@@ -45,16 +45,16 @@ def run(args):
     from keras_bert.interop.loader import load_checkpoint, save_checkpoint
 
     if os.path.abspath(args.input) == os.path.abspath(args.output):
-        raise UsageError("IN and OUT are the same folder; write the conversion elsewhere.")
+        raise KerasBertError("IN and OUT are the same folder; write the conversion elsewhere.")
     if os.path.isdir(args.output) and os.listdir(args.output) and not args.overwrite:
-        raise UsageError(f"{args.output} is not empty; pass --overwrite to write into it.")
+        raise KerasBertError(f"{args.output} is not empty; pass --overwrite to write into it.")
     try:
         loaded = load_checkpoint(
             args.input, hidden_act=args.hidden_act, lowercase=args.lowercase,
             format=args.from_format,
         )
     except ImportError as error:
-        raise UsageError(str(error)) from None
+        raise KerasBertError(str(error)) from None
     for note in loaded.metadata.get("notes", []):
         print(f"note: {note}")
     if loaded.classifier is not None and args.to_format != "keras_bert":

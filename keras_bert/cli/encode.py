@@ -8,8 +8,8 @@ Reads one text per line (or tab-separated pairs with `--pairs`), runs the SavedM
 import json
 import os
 import sys
+from keras_bert.errors import KerasBertError
 
-from keras_bert.cli.main import UsageError
 
 OUTPUT_FORMATS = (".npy", ".jsonl")
 
@@ -23,7 +23,7 @@ def register(subparsers):
     )
     parser.add_argument("--model", required=True, help="the exported SavedModel folder")
     parser.add_argument("--input", required=True, help="text file, one text per line ('-': stdin)")
-    parser.add_argument("--output", required=True, help="out.npy or out.jsonl")
+    parser.add_argument("--out", required=True, help="out.npy or out.jsonl")
     parser.add_argument("--pairs", action="store_true", help="lines are text_a<TAB>text_b")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.set_defaults(func=run)
@@ -33,28 +33,28 @@ def read_lines(path):
     if path == "-":
         return [line.rstrip("\r\n") for line in sys.stdin]
     if not os.path.isfile(path):
-        raise UsageError(f"--input {path} is not a file.")
+        raise KerasBertError(f"--input {path} is not a file.")
     with open(path, encoding="utf-8") as file:
         return [line.rstrip("\r\n") for line in file]
 
 
 def run(args):
-    extension = os.path.splitext(args.output)[1].lower()
+    extension = os.path.splitext(args.out)[1].lower()
     if extension not in OUTPUT_FORMATS:
-        raise UsageError(f"--output must end in {' or '.join(OUTPUT_FORMATS)}, got {args.output}.")
+        raise KerasBertError(f"--out must end in {' or '.join(OUTPUT_FORMATS)}, got {args.out}.")
     if not os.path.isfile(os.path.join(args.model, "saved_model.pb")):
-        raise UsageError(
+        raise KerasBertError(
             f"--model {args.model} is not a SavedModel folder (no saved_model.pb); "
             "write one with `keras-bert export`."
         )
     if args.batch_size < 1:
-        raise UsageError(f"--batch-size must be positive, got {args.batch_size}.")
+        raise KerasBertError(f"--batch-size must be positive, got {args.batch_size}.")
     lines = read_lines(args.input)
     if args.pairs:
         pairs = [line.split("\t") for line in lines]
         bad = [number for number, pair in enumerate(pairs, 1) if len(pair) != 2]
         if bad:
-            raise UsageError(f"--pairs: line(s) {bad[:5]} do not hold exactly one tab.")
+            raise KerasBertError(f"--pairs: line(s) {bad[:5]} do not hold exactly one tab.")
 
     import numpy as np
     import tensorflow as tf
@@ -63,7 +63,7 @@ def run(args):
     model = tf.saved_model.load(args.model)
     name = "encode_pair" if args.pairs else "encode"
     if name not in model.signatures:
-        raise UsageError(f"{args.model} has no {name!r} signature; was it written by keras-bert export?")
+        raise KerasBertError(f"{args.model} has no {name!r} signature; was it written by keras-bert export?")
     signature = model.signatures[name]
     embeddings = []
     for start in range(0, len(lines), args.batch_size):
@@ -79,13 +79,13 @@ def run(args):
     hidden = signature.structured_outputs["pooled_output"].shape[-1]
     embeddings = np.concatenate(embeddings) if embeddings else np.zeros((0, hidden), np.float32)
 
-    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     if extension == ".npy":
-        np.save(args.output, embeddings.astype(np.float32))
+        np.save(args.out, embeddings.astype(np.float32))
     else:
-        with open(args.output, "w", encoding="utf-8") as file:
+        with open(args.out, "w", encoding="utf-8") as file:
             for line, embedding in zip(lines, embeddings):
                 record = {"text": line, "embedding": [float(value) for value in embedding]}
                 file.write(json.dumps(record, ensure_ascii=False) + "\n")
-    print(f"Wrote {len(lines)} embeddings of size {embeddings.shape[1]} to {args.output}")
+    print(f"Wrote {len(lines)} embeddings of size {embeddings.shape[1]} to {args.out}")
     return 0

@@ -5,8 +5,8 @@ and token ids (`encode_ids`), and loads without keras_bert; see export/README.md
 """
 
 import os
+from keras_bert.errors import KerasBertError
 
-from keras_bert.cli.main import UsageError
 
 DEFAULT_EXPORT_ROOT = "export"
 
@@ -54,13 +54,13 @@ def default_output_path(model_path):
 
 def run(args):
     if not os.path.isdir(args.model):
-        raise UsageError(f"--model {args.model} is not a folder.")
+        raise KerasBertError(f"--model {args.model} is not a folder.")
     if args.seq_length is not None and args.seq_length < 2:
-        raise UsageError(f"--seq-length must be at least 2, got {args.seq_length}.")
+        raise KerasBertError(f"--seq-length must be at least 2, got {args.seq_length}.")
     out = args.out or default_output_path(args.model)
     for path in filter(None, (out, args.preprocessor_out)):
         if os.path.isdir(path) and os.listdir(path) and not args.overwrite:
-            raise UsageError(f"{path} exists and is not empty; pass --overwrite to replace it.")
+            raise KerasBertError(f"{path} exists and is not empty; pass --overwrite to replace it.")
 
     from keras_bert.interop.loader import load_checkpoint
     from keras_bert.serving.export import export_preprocessor, export_saved_model

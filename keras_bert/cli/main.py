@@ -2,7 +2,7 @@
 
 Every subcommand lives in its own module of this package and exposes
 `register(subparsers)`, which adds its parser and sets `func` to a callable taking the parsed
-arguments. Errors a user can fix (a missing file, a bad setting) are raised as `UsageError`
+arguments. Errors a user can fix (a missing file, a bad setting) are raised as `KerasBertError`
 and printed as one line, without a traceback.
 """
 
@@ -10,6 +10,8 @@ import argparse
 import importlib
 import os
 import sys
+
+from keras_bert.errors import KerasBertError
 
 # Modules of keras_bert.cli that define a subcommand, in the order `--help` lists them.
 SUBCOMMAND_MODULES = [
@@ -26,10 +28,6 @@ SUBCOMMAND_MODULES = [
     "attention",
     "quickstart",
 ]
-
-
-class UsageError(Exception):
-    """A mistake in the user's input, reported as one line with no traceback."""
 
 
 def build_parser():
@@ -52,7 +50,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         result = args.func(args)
-    except (UsageError, FileNotFoundError, ValueError) as error:
+    except KerasBertError as error:  # a user's mistake; anything else is a bug: traceback
         print(f"keras-bert {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -4,9 +4,11 @@ For data prepared once and reused across runs (Google's `create_pretraining_data
 `keras-bert pretrain` can also mask on the fly instead.
 """
 
+import argparse
 import os
 
-from keras_bert.cli.main import UsageError
+from keras_bert.errors import KerasBertError
+
 
 
 def register(subparsers):
@@ -21,7 +23,8 @@ def register(subparsers):
     )
     parser.add_argument("--corpus", nargs="+", required=True, metavar="FILE", help="text files or directories")
     parser.add_argument("--vocab", required=True, help="WordPiece vocabulary, one token per line")
-    parser.add_argument("--no-lowercase", dest="lowercase", action="store_false", help="cased vocabulary")
+    parser.add_argument("--lowercase", action=argparse.BooleanOptionalAction, default=True,
+                        help="lowercase and strip accents (uncased); --no-lowercase: cased vocabulary")
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory for the shards")
     parser.add_argument("--seq-length", type=int, default=128)
     parser.add_argument("--max-predictions", type=int, default=None,
@@ -32,7 +35,8 @@ def register(subparsers):
     parser.add_argument("--seed", type=int, default=12345)
     parser.add_argument("--masked-lm-prob", type=float, default=0.15, help="mask rate, in (0, 1)")
     parser.add_argument("--short-seq-prob", type=float, default=0.1)
-    parser.add_argument("--mlm-only", action="store_true", help="no next-sentence pairs: packed sentences")
+    parser.add_argument("--next-sentence", action=argparse.BooleanOptionalAction, default=True,
+                        help="sentence pairs for next-sentence prediction; --no-next-sentence: packed sentences")
     parser.add_argument(
         "--fallback-to-mlm-only",
         action="store_true",
@@ -55,9 +59,9 @@ def register(subparsers):
 
 def run(args):
     if not os.path.isfile(args.vocab):
-        raise UsageError(f"vocabulary file not found: {args.vocab}")
+        raise KerasBertError(f"vocabulary file not found: {args.vocab}")
     if os.path.isfile(args.out):
-        raise UsageError(f"--out {args.out} is a file; give a directory")
+        raise KerasBertError(f"--out {args.out} is a file; give a directory")
     from keras_bert.data.pretraining.corpus import expand_corpus_paths
     from keras_bert.data.pretraining.settings import default_max_predictions, validate_pretraining_settings
 
@@ -73,7 +77,7 @@ def run(args):
         args.max_position_embeddings,
     )
     if args.shards <= 0:
-        raise UsageError(f"--shards must be a positive integer, got {args.shards}")
+        raise KerasBertError(f"--shards must be a positive integer, got {args.shards}")
     expand_corpus_paths(args.corpus)
 
     from keras_bert import BertTokenizer
@@ -85,9 +89,9 @@ def run(args):
         tokenizer,
         args.out,
         seq_length=args.seq_length,
-        max_predictions_per_seq=args.max_predictions,
+        max_predictions=args.max_predictions,
         num_shards=args.shards,
-        next_sentence=not args.mlm_only,
+        next_sentence=args.next_sentence,
         whole_word_masking=args.whole_word_masking,
         masked_lm_prob=args.masked_lm_prob,
         short_seq_prob=args.short_seq_prob,

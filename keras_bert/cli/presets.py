@@ -1,33 +1,8 @@
 """`keras-bert presets`: every named architecture with its size, cost and default learning
 rates, to choose a model."""
 
-from keras_bert.config import BertConfig, preset_names
+from keras_bert.config import BertConfig, flops_per_token, parameter_count, preset_names
 from keras_bert.training.learning_rates import default_finetuning_rate, default_pretraining_rate
-
-
-def parameter_count(config):
-    """Weights of the encoder (embeddings, blocks, pooler), counted from the config alone."""
-    hidden, intermediate = config.hidden_size, config.intermediate_size
-    embeddings = (
-        (config.vocab_size + config.max_position_embeddings + config.type_vocab_size) * hidden
-        + 2 * hidden
-    )
-    attention = 4 * (hidden * hidden + hidden)
-    feed_forward = hidden * intermediate + intermediate + intermediate * hidden + hidden
-    block = attention + feed_forward + 2 * 2 * hidden
-    pooler = hidden * hidden + hidden
-    return embeddings + config.num_hidden_layers * block + pooler
-
-
-def flops_per_token(config, seq_length=128):
-    """Forward-pass FLOPs per token (2 per multiply-add) at `seq_length`, without embeddings.
-
-    Per layer: the four attention projections, the feed-forward pair, and the two
-    [seq, seq] attention products (scores and weighted sum).
-    """
-    hidden, intermediate = config.hidden_size, config.intermediate_size
-    per_layer = 2 * (4 * hidden * hidden + 2 * hidden * intermediate) + 2 * 2 * seq_length * hidden
-    return config.num_hidden_layers * per_layer
 
 
 def register(subparsers):

@@ -4,8 +4,11 @@
 Run the same command again after an interruption and it resumes from the last checkpoint.
 """
 
-from keras_bert.cli.main import UsageError
+import argparse
+
+from keras_bert.cli.settings_args import settings_from_args
 from keras_bert.config import preset_names
+from keras_bert.errors import KerasBertError
 
 
 def register(subparsers):
@@ -23,7 +26,8 @@ def register(subparsers):
     vocabulary = parser.add_mutually_exclusive_group(required=True)
     vocabulary.add_argument("--vocab", metavar="VOCAB_TXT", help="an existing WordPiece vocabulary")
     vocabulary.add_argument("--vocab-size", type=int, metavar="N", help="train an N-token vocabulary on the corpus")
-    parser.add_argument("--no-lowercase", dest="lowercase", action="store_false", help="cased text and vocabulary")
+    parser.add_argument("--lowercase", action=argparse.BooleanOptionalAction, default=True,
+                        help="lowercase and strip accents (uncased); --no-lowercase: cased text and vocabulary")
     parser.add_argument("--preset", default="bert_tiny", help="architecture (see `keras-bert presets`)")
     parser.add_argument("--steps", type=int, required=True, help="optimizer steps to train for")
     parser.add_argument("--batch-size", type=int, default=32, help="global batch size (split across replicas)")
@@ -38,13 +42,14 @@ def register(subparsers):
                         help="masked positions per sequence (default: the mask rate of --seq-length, rounded up: "
                              "20 at 128, as in Google's BERT)")
     parser.add_argument("--masked-lm-prob", type=float, default=0.15, help="mask rate, in (0, 1)")
-    parser.add_argument("--mlm-only", action="store_true", help="masked LM only, no next-sentence prediction")
+    parser.add_argument("--next-sentence", action=argparse.BooleanOptionalAction, default=True,
+                        help="also train next-sentence prediction; --no-next-sentence: masked LM only")
     parser.add_argument("--whole-word-masking", action="store_true")
     parser.add_argument("--optimizer", choices=("adamw", "lamb"), default="adamw")
     parser.add_argument("--weight-decay", type=float, default=0.01)
     parser.add_argument("--accumulation-steps", type=int, default=1, help="batches per optimizer step")
     parser.add_argument(
-        "--mixed-precision", choices=("off", "float16", "bfloat16"), default="off",
+        "--precision", choices=("float32", "mixed_float16", "mixed_bfloat16"), default="float32",
         help="compute in float16 (GPU) or bfloat16 (TPU, recent CPUs); weights stay float32",
     )
     parser.add_argument("--jit-compile", action="store_true", help="compile the train step with XLA")
@@ -64,55 +69,25 @@ def register(subparsers):
     parser.set_defaults(func=run)
 
 
-def settings_from_args(args):
-    from keras_bert.training.pretraining_run import PretrainingSettings
+def pretraining_settings(args):
+    from keras_bert.workflows import PretrainingSettings
 
     if args.preset not in preset_names():
-        raise UsageError(f"unknown preset {args.preset!r}; `keras-bert presets` lists them")
-    return PretrainingSettings(
-        corpus=list(args.corpus),
-        out=args.out,
-        steps=args.steps,
-        vocab=args.vocab,
-        vocab_size=args.vocab_size,
-        lowercase=args.lowercase,
-        preset=args.preset,
-        batch_size=args.batch_size,
-        seq_length=args.seq_length,
-        learning_rate=args.learning_rate,
-        warmup_steps=args.warmup_steps,
-        max_predictions=args.max_predictions,
-        masked_lm_prob=args.masked_lm_prob,
-        next_sentence=not args.mlm_only,
-        whole_word_masking=args.whole_word_masking,
-        optimizer=args.optimizer,
-        weight_decay=args.weight_decay,
-        accumulation_steps=args.accumulation_steps,
-        precision={"off": "float32", "float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}[args.mixed_precision],
-        jit_compile=args.jit_compile,
-        strategy=args.strategy,
-        checkpoint_every=args.checkpoint_every,
-        log_every=args.log_every,
-        seed=args.seed,
-        eval_fraction=args.eval_fraction,
-        eval_batches=args.eval_batches,
-        layout=args.layout,
-        utf8_errors=args.utf8_errors,
-    )
+        raise KerasBertError(f"unknown preset {args.preset!r}; `keras-bert presets` lists them")
+    settings = settings_from_args(PretrainingSettings, args)
+    settings.corpus = list(settings.corpus)
+    return settings
 
 
 def run(args):
-    settings = settings_from_args(args)
-    try:
-        settings.validate()  # before TensorFlow is imported: bad input fails in a second
-    except (ValueError, FileNotFoundError) as error:
-        raise UsageError(str(error)) from None
-    from keras_bert.training.pretraining_run import pretrain
+    settings = pretraining_settings(args)
+    settings.validate()  # before TensorFlow is imported: bad input fails in a second
+    from keras_bert.workflows import pretrain
 
     try:
         summary = pretrain(settings, verbose=0 if args.quiet else 1)
     except UnicodeDecodeError as error:
-        raise UsageError(f"the corpus is not valid UTF-8 ({error}); pass --utf8-errors replace") from None
+        raise KerasBertError(f"the corpus is not valid UTF-8 ({error}); pass --utf8-errors replace") from None
     print_summary(summary)
     return 0
 

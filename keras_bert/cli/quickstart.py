@@ -9,8 +9,8 @@ SavedModel, then reload it with TensorFlow alone and call `encode` and `classify
 import os
 import shlex
 import time
+from keras_bert.errors import KerasBertError
 
-from keras_bert.cli.main import UsageError
 
 DEFAULT_WORK_DIR = os.path.join("runs", "quickstart")
 DEFAULT_EXPORT_DIR = os.path.join("export", "quickstart")
@@ -43,12 +43,12 @@ def register(subparsers):
 
 def run(args):
     if bool(args.train) != bool(args.dev):
-        raise UsageError("--train and --dev go together: give both, or neither for the sample.")
+        raise KerasBertError("--train and --dev go together: give both, or neither for the sample.")
     for path in (args.corpus or []) + [p for p in (args.train, args.dev) if p]:
         if not os.path.exists(path):
-            raise UsageError(f"file not found: {path}")
+            raise KerasBertError(f"file not found: {path}")
     if args.pretrain_steps < 1 or args.finetune_epochs < 1:
-        raise UsageError("--pretrain-steps and --finetune-epochs must be at least 1.")
+        raise KerasBertError("--pretrain-steps and --finetune-epochs must be at least 1.")
 
     started = time.perf_counter()
     timings = []
@@ -95,7 +95,7 @@ def run(args):
         step_started = time.perf_counter()
         status = keras_bert_main(argv)
         if status:
-            raise UsageError(f"step {number} ({argv[0]}) failed; see the message above.")
+            raise KerasBertError(f"step {number} ({argv[0]}) failed; see the message above.")
         timings.append((title, time.perf_counter() - step_started))
 
     print("\n=== Step 4/4: Reload the SavedModel with TensorFlow alone and call it\n", flush=True)

@@ -3,8 +3,8 @@
 import argparse
 import os
 import time
+from keras_bert.errors import KerasBertError
 
-from keras_bert.cli.main import UsageError
 
 
 def register(subparsers):
@@ -19,12 +19,12 @@ def register(subparsers):
     )
     parser.add_argument("--corpus", nargs="+", required=True, metavar="FILE",
                         help="UTF-8 text files, one or more")
-    parser.add_argument("--size", type=int, required=True, metavar="N",
+    parser.add_argument("--vocab-size", type=int, required=True, metavar="N",
                         help="largest vocabulary size wanted (the result may be a bit smaller)")
     parser.add_argument("--out", required=True, metavar="VOCAB_TXT",
                         help="where to write the vocabulary")
     parser.add_argument("--lowercase", action=argparse.BooleanOptionalAction, default=True,
-                        help="lowercase and strip accents (uncased model; the default)")
+                        help="lowercase and strip accents (uncased); --no-lowercase: cased vocabulary")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -32,19 +32,19 @@ def register(subparsers):
 def run(args):
     missing = [path for path in args.corpus if not os.path.isfile(path)]
     if missing:
-        raise UsageError(f"corpus file not found: {', '.join(missing)}")
-    if args.size < 10:
-        raise UsageError(f"--size must be at least 10, got {args.size}")
+        raise KerasBertError(f"corpus file not found: {', '.join(missing)}")
+    if args.vocab_size < 10:
+        raise KerasBertError(f"--vocab-size must be at least 10, got {args.vocab_size}")
     out_folder = os.path.dirname(os.path.abspath(args.out))
     if not os.path.isdir(out_folder):
-        raise UsageError(f"output folder does not exist: {out_folder}")
+        raise KerasBertError(f"output folder does not exist: {out_folder}")
 
     from keras_bert.tokenization.vocabulary import train_vocabulary
 
     started = time.time()
     vocabulary = train_vocabulary(
         args.corpus,
-        size=args.size,
+        size=args.vocab_size,
         out_path=args.out,
         lowercase=args.lowercase,
         verbose=not args.quiet,

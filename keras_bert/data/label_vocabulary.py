@@ -4,9 +4,17 @@ The mapping is made once, from the training set, and travels with the model (as 
 keras_bert.json and as labels.txt), so predictions are named the same way on any machine.
 Names are sorted (numerically when every name is an integer), so the same training labels
 always give the same ids whatever order the rows come in.
+
+labels.txt is read by the same rules as vocab.txt (`keras_bert.text_files.read_lines`): lines
+split on "\\n" only, each stripped, a final newline adds no line. A blank line, wherever it is
+(extra blank lines at the end included), is an error naming its line number: a label name
+cannot be empty, and silently dropping the line could shift every later class id.
 """
 
-import os
+from keras_bert.errors import KerasBertError
+from keras_bert.text_files import read_lines, write_lines
+
+LABELS_WHAT = "label file"
 
 
 class LabelVocabulary:
@@ -15,12 +23,12 @@ class LabelVocabulary:
     def __init__(self, names):
         names = [str(name) for name in names]
         if len(names) < 2:
-            raise ValueError(
+            raise KerasBertError(
                 f"A classifier needs at least 2 labels, got {len(names)}: {names!r}."
             )
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
-            raise ValueError(f"Duplicate label name(s): {', '.join(duplicates)}.")
+            raise KerasBertError(f"Duplicate label name(s): {', '.join(duplicates)}.")
         self.names = names
         self._ids = {name: index for index, name in enumerate(names)}
 
@@ -60,21 +68,29 @@ class LabelVocabulary:
         return result
 
     def save(self, path):
-        """Write labels.txt: one name per line, line i = class i."""
+        """Write labels.txt: one name per line, line i = class i.
+
+        A name that `load` could not read back as it is (empty, with a line break or with
+        surrounding whitespace) is a KerasBertError.
+        """
         for name in self.names:
-            if "\n" in name or "\r" in name:
-                raise ValueError(f"Label {name!r} contains a line break; labels.txt cannot hold it.")
-        with open(path, "w", encoding="utf-8") as file:
-            file.write("".join(name + "\n" for name in self.names))
+            if not name or name != name.strip():
+                raise KerasBertError(
+                    f"Label {name!r} is empty or starts or ends with whitespace; labels.txt "
+                    "cannot hold it (its lines are read stripped)."
+                )
+        write_lines(path, self.names, "label")
 
     @classmethod
     def load(cls, path):
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"Label file not found: {path}")
-        with open(path, encoding="utf-8") as file:
-            names = [line.rstrip("\r\n") for line in file]
-        while names and names[-1] == "":
-            names.pop()
+        """Read labels.txt, as `save` writes it; a missing file is a MissingFileError."""
+        names = read_lines(path, LABELS_WHAT)
+        blank = [number for number, name in enumerate(names, start=1) if not name]
+        if blank:
+            raise KerasBertError(
+                f"Label file {path}: line(s) {', '.join(map(str, blank))} blank; it must hold "
+                "one label name per line, line i naming class i, with no blank lines."
+            )
         return cls(names)
 
 

@@ -15,6 +15,7 @@ import json
 import os
 
 import numpy as np
+from keras_bert.errors import KerasBertError, MissingFileError
 
 FORMATS = ("csv", "tsv", "jsonl")
 
@@ -29,7 +30,7 @@ _FORMAT_BY_EXTENSION = {
 }
 
 
-class BadRowError(ValueError):
+class BadRowError(KerasBertError):
     """A row that cannot be an example; the message starts with `file:line:`."""
 
 
@@ -64,7 +65,8 @@ class LabelledExamples:
             return self
         rng = np.random.default_rng(seed)
         chosen = np.sort(rng.choice(len(self), size=count, replace=False))
-        pick = lambda values: None if values is None else [values[i] for i in chosen]
+        def pick(values):
+            return None if values is None else [values[i] for i in chosen]
         return dataclasses.replace(
             self,
             texts=pick(self.texts),
@@ -93,7 +95,7 @@ def detect_format(path):
     """The format implied by `path`'s extension (.csv, .tsv/.txt, .jsonl/.json)."""
     extension = os.path.splitext(path)[1].lower()
     if extension not in _FORMAT_BY_EXTENSION:
-        raise ValueError(
+        raise KerasBertError(
             f"Cannot tell the format of {path} from its extension; give one of "
             f"{', '.join(FORMATS)}."
         )
@@ -128,10 +130,10 @@ def read_labelled_file(
         skip_bad_rows: skip and record bad rows instead of raising `BadRowError`.
     """
     if not os.path.exists(path):
-        raise FileNotFoundError(f"Data file not found: {path}")
+        raise MissingFileError(f"Data file not found: {path}")
     file_format = file_format or detect_format(path)
     if file_format not in FORMATS:
-        raise ValueError(f"Unknown data format {file_format!r}; use one of {', '.join(FORMATS)}.")
+        raise KerasBertError(f"Unknown data format {file_format!r}; use one of {', '.join(FORMATS)}.")
     columns = [("text", text_column)]
     if text_pair_column:
         columns.append(("text_pair", text_pair_column))
@@ -183,7 +185,7 @@ def read_labelled_file(
             examples.text_pairs.append(values["text_pair"])
         examples.line_numbers.append(line)
     if not len(examples):
-        raise ValueError(f"{path}: no usable examples.\n{examples.report()}")
+        raise KerasBertError(f"{path}: no usable examples.\n{examples.report()}")
     return examples
 
 
@@ -200,13 +202,13 @@ def _delimited_records(path, encoding, file_format, quoting, columns, bad_row):
         try:
             header = next(reader)
         except StopIteration:
-            raise ValueError(f"{path}: the file is empty (a header row is expected).") from None
+            raise KerasBertError(f"{path}: the file is empty (a header row is expected).") from None
         except UnicodeDecodeError as error:
-            raise ValueError(f"{path}:1: not {encoding} text ({error.reason}).") from None
+            raise KerasBertError(f"{path}:1: not {encoding} text ({error.reason}).") from None
         indices = {}
         for role, column in columns:
             if column not in header:
-                raise ValueError(
+                raise KerasBertError(
                     f"{path}:1: no column {column!r} in the header "
                     f"(columns: {', '.join(repr(name) for name in header)})."
                 )
@@ -219,11 +221,11 @@ def _delimited_records(path, encoding, file_format, quoting, columns, bad_row):
             except StopIteration:
                 return
             except UnicodeDecodeError as error:
-                raise ValueError(
+                raise KerasBertError(
                     f"{path}:{previous_end + 1}: not {encoding} text ({error.reason})."
                 ) from None
             except csv.Error as error:
-                raise ValueError(f"{path}:{reader.line_num}: {error}") from None
+                raise KerasBertError(f"{path}:{reader.line_num}: {error}") from None
             line, previous_end = previous_end + 1, reader.line_num
             if not row:
                 continue  # a blank line holds no row
@@ -232,7 +234,7 @@ def _delimited_records(path, encoding, file_format, quoting, columns, bad_row):
                     line,
                     f"a quoted field runs from line {line} to line {reader.line_num}; if "
                     "double quotes are ordinary characters in this file, read it without "
-                    "quoting (--no-quoting)",
+                    "quoting (quoting=False, --no-quoting)",
                 )
                 continue
             if len(row) < needed:
@@ -249,7 +251,7 @@ def _json_lines_records(path, encoding, columns, bad_row):
             try:
                 text = file.readline()
             except UnicodeDecodeError as error:
-                raise ValueError(f"{path}:{line}: not {encoding} text ({error.reason}).") from None
+                raise KerasBertError(f"{path}:{line}: not {encoding} text ({error.reason}).") from None
             if not text:
                 return
             if not text.strip():
@@ -269,6 +271,18 @@ def _json_lines_records(path, encoding, columns, bad_row):
                     value = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
                 values[role] = value
             yield line, values
+
+
+def count_truncated(tokenizer, examples, seq_length, chunk=4096):
+    """How many of `examples` lose tokens at `seq_length` (None when `tokenizer` cannot say),
+    so that truncation is reported, not silent."""
+    if not hasattr(tokenizer, "count_truncated"):
+        return None
+    total = 0
+    for start in range(0, len(examples), chunk):
+        pairs = examples.text_pairs[start : start + chunk] if examples.text_pairs is not None else None
+        total += int(tokenizer.count_truncated(examples.texts[start : start + chunk], pairs, seq_length))
+    return total
 
 
 def _abbreviate(numbers, limit=8):
@@ -308,10 +322,12 @@ def classification_dataset(
     texts = tf.constant(examples.texts, tf.string)
     if examples.text_pairs is not None:
         strings = tf.data.Dataset.from_tensor_slices((texts, tf.constant(examples.text_pairs)))
-        encode = lambda first, second: tokenizer.encode(first, second, seq_length=seq_length)
+        def encode(first, second):
+            return tokenizer.encode(first, second, seq_length=seq_length)
     else:
         strings = tf.data.Dataset.from_tensor_slices((texts,))
-        encode = lambda first: tokenizer.encode(first, seq_length=seq_length)
+        def encode(first):
+            return tokenizer.encode(first, seq_length=seq_length)
     features = (
         strings.batch(tokenize_batch_size)
         .map(encode, num_parallel_calls=tf.data.AUTOTUNE)
@@ -349,7 +365,8 @@ def _sort_by_length(inputs, *labels):
     import tensorflow as tf
 
     order = tf.argsort(tf.reduce_sum(inputs["input_mask"], axis=-1), stable=True)
-    gather = lambda value: tf.gather(value, order)
+    def gather(value):
+        return tf.gather(value, order)
     return ({name: gather(value) for name, value in inputs.items()}, *[gather(label) for label in labels])
 
 

@@ -17,12 +17,19 @@ import os
 import re
 
 import numpy as np
+import tensorflow as tf
 
 from keras_bert.config import BertConfig
+from keras_bert.errors import KerasBertError, MissingFileError
 from keras_bert.interop import weight_mapping
 from keras_bert.interop.loaded_bert import LoadedBert, as_loaded_bert
 from keras_bert.interop.lowercase_guess import lowercase_from_folder_name, lowercase_from_vocabulary
-from keras_bert.interop.vocab_file import check_vocabulary_size, read_vocab_file, write_vocab_file
+from keras_bert.text_files import read_json
+from keras_bert.tokenization.vocabulary_file import (
+    check_vocabulary_size,
+    read_vocabulary,
+    write_vocabulary,
+)
 
 logger = logging.getLogger("keras_bert")
 
@@ -30,6 +37,7 @@ FORMAT_NAME = "google"
 CONFIG_FILE = "bert_config.json"
 VOCAB_FILE = "vocab.txt"
 CHECKPOINT_NAME = "bert_model.ckpt"
+CONFIG_WHAT = "BERT config file"
 
 # Keys of ours that Google's `bert_config.json` does not have; Google's `BertConfig.from_dict`
 # copies every key into attributes, so extra keys are harmless to its code.
@@ -89,19 +97,17 @@ def read_google_checkpoint(path, hidden_act=None, lowercase=None, checkpoint=Non
         checkpoint: a checkpoint prefix inside or outside `path`; default: `bert_model.ckpt`
             or, failing that, the `*.ckpt*` with the highest step number.
     """
-    import tensorflow as tf
-
     notes = []
     config = read_google_config(os.path.join(path, CONFIG_FILE), hidden_act, notes)
     vocab_path = os.path.join(path, VOCAB_FILE)
-    vocabulary = read_vocab_file(vocab_path)
+    vocabulary = read_vocabulary(vocab_path)
     check_vocabulary_size(vocabulary, config, path)
     lowercase = _resolve_lowercase(path, lowercase, vocabulary, notes)
 
     if checkpoint is None:
         prefixes = find_checkpoint_prefixes(path)
         if not prefixes:
-            raise FileNotFoundError(f"No TF checkpoint (*.ckpt*.index) in {path}.")
+            raise MissingFileError(f"No TF checkpoint (*.ckpt*.index) in {path}.")
         checkpoint = prefixes[0]
         if len(prefixes) > 1:
             notes.append(f"several checkpoints in the folder; read {os.path.basename(checkpoint)}")
@@ -119,7 +125,7 @@ def read_google_checkpoint(path, hidden_act=None, lowercase=None, checkpoint=Non
     unused = sorted(name for name in model_names if name not in expected)
     unused_in_encoder = [name for name in unused if name.startswith("bert/")]
     if unused_in_encoder:
-        raise ValueError(
+        raise KerasBertError(
             f"Checkpoint {checkpoint} has encoder variables this config has no place for "
             f"(is bert_config.json the checkpoint's own?): {', '.join(unused_in_encoder[:10])}"
             + (" ..." if len(unused_in_encoder) > 10 else "")
@@ -147,13 +153,7 @@ def read_google_checkpoint(path, hidden_act=None, lowercase=None, checkpoint=Non
 def read_google_config(config_path, hidden_act=None, notes=None):
     """A Google `bert_config.json` as our BertConfig, Google's "gelu" read as the tanh form."""
     notes = notes if notes is not None else []
-    if not os.path.isfile(config_path):
-        raise FileNotFoundError(f"BERT config file not found: {config_path}")
-    with open(config_path, encoding="utf-8") as file:
-        try:
-            values = json.load(file)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{config_path} is not valid JSON: {error}") from None
+    values = read_json(config_path, CONFIG_WHAT, expect=dict)
     values.pop(LOWERCASE_KEY, None)
     ours = values.pop(HIDDEN_ACT_KEY, None)
     ignored = sorted(key for key in values if key in IGNORED_CONFIG_KEYS)
@@ -179,7 +179,7 @@ def read_google_config(config_path, hidden_act=None, notes=None):
     try:
         return BertConfig.from_dict(values)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{config_path}: {error}") from None
+        raise KerasBertError(f"{config_path}: {error}") from None
 
 
 def save_google_checkpoint(model, path, *, vocabulary=None, lowercase=None):
@@ -192,12 +192,10 @@ def save_google_checkpoint(model, path, *, vocabulary=None, lowercase=None):
 
     Returns the list of variable names written.
     """
-    import tensorflow as tf
-
     loaded = as_loaded_bert(model, vocabulary, lowercase)
     os.makedirs(path, exist_ok=True)
     write_google_config(loaded.config, os.path.join(path, CONFIG_FILE), loaded.lowercase)
-    write_vocab_file(os.path.join(path, VOCAB_FILE), loaded.vocabulary)
+    write_vocabulary(loaded.vocabulary, os.path.join(path, VOCAB_FILE))
 
     slots = (
         weight_mapping.pretrainer_slots(loaded.pretrainer)
@@ -238,9 +236,8 @@ def write_google_config(config, config_path, lowercase):
 def _resolve_lowercase(path, lowercase, vocabulary, notes):
     if lowercase is not None:
         return bool(lowercase)
-    config_path = os.path.join(path, CONFIG_FILE)
-    with open(config_path, encoding="utf-8") as file:
-        written = json.load(file).get(LOWERCASE_KEY)
+    values = read_json(os.path.join(path, CONFIG_FILE), CONFIG_WHAT, expect=dict)
+    written = values.get(LOWERCASE_KEY)
     if written is not None:
         return bool(written)
     from_name = lowercase_from_folder_name(path)

@@ -12,13 +12,21 @@ import logging
 import os
 
 import numpy as np
+from safetensors import safe_open
+from safetensors.numpy import save_file
 
 from keras_bert.config import BertConfig
+from keras_bert.errors import KerasBertError, MissingFileError
 from keras_bert.interop import hugging_face_names as names
 from keras_bert.interop import weight_mapping
 from keras_bert.interop.loaded_bert import LoadedBert, as_loaded_bert
 from keras_bert.interop.lowercase_guess import lowercase_from_vocabulary
-from keras_bert.interop.vocab_file import check_vocabulary_size, read_vocab_file, write_vocab_file
+from keras_bert.text_files import read_json
+from keras_bert.tokenization.vocabulary_file import (
+    check_vocabulary_size,
+    read_vocabulary,
+    write_vocabulary,
+)
 
 logger = logging.getLogger("keras_bert")
 
@@ -31,6 +39,7 @@ WEIGHT_FILES = (SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE, PYTORCH_FILE)
 VOCAB_FILE = "vocab.txt"
 TOKENIZER_FILE = "tokenizer.json"
 TOKENIZER_CONFIG_FILE = "tokenizer_config.json"
+TOKENIZER_WHAT = "tokenizer file"
 
 # transformers' ACT2FN names -> ours. "gelu" is exact (erf) there; "gelu_new",
 # "gelu_pytorch_tanh" and "gelu_fast" are the tanh approximation (Google's "gelu").
@@ -89,7 +98,7 @@ def read_hugging_face(path, hidden_act=None, lowercase=None):
     tensors = read_tensors(path)
     prefix = _encoder_prefix(tensors, path)
     arrays, used = {}, set()
-    for google_name in _all_google_names(config):
+    for google_name in weight_mapping.google_names(config.num_hidden_layers):
         candidates = names.hugging_face_names(google_name)
         if names.is_encoder_name(google_name):
             candidates = tuple(prefix + candidate for candidate in candidates)
@@ -129,7 +138,7 @@ def read_hugging_face(path, hidden_act=None, lowercase=None):
     unused_in_encoder = [name for name in unused if name.startswith(prefix + "encoder.")
                          or name.startswith(prefix + "embeddings.")]
     if unused_in_encoder:
-        raise ValueError(
+        raise KerasBertError(
             f"{path} has encoder weights this config has no place for (is config.json the "
             f"weights' own?): {', '.join(unused_in_encoder[:10])}"
         )
@@ -152,26 +161,22 @@ def read_hugging_face(path, hidden_act=None, lowercase=None):
 def read_hugging_face_config(config_path, hidden_act=None, notes=None):
     """transformers' BERT `config.json` as our BertConfig (only absolute-position BERT)."""
     notes = notes if notes is not None else []
-    with open(config_path, encoding="utf-8") as file:
-        try:
-            values = json.load(file)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{config_path} is not valid JSON: {error}") from None
+    values = read_json(config_path, "Hugging Face config file", expect=dict)
     model_type = values.get("model_type", "bert")
     if model_type != "bert":
-        raise ValueError(
+        raise KerasBertError(
             f"{config_path}: model_type {model_type!r} is not BERT; keras_bert reads "
             "model_type 'bert' only."
         )
     position_type = values.get("position_embedding_type", "absolute")
     if position_type != "absolute":
-        raise ValueError(
+        raise KerasBertError(
             f"{config_path}: position_embedding_type {position_type!r} is not supported "
             "(only 'absolute', BERT's learned positions)."
         )
     missing = [key for key in CONFIG_KEYS[:5] if key not in values]
     if missing:
-        raise ValueError(f"{config_path}: missing BERT config key(s): {', '.join(missing)}")
+        raise KerasBertError(f"{config_path}: missing BERT config key(s): {', '.join(missing)}")
     ours = {key: values[key] for key in CONFIG_KEYS if key in values}
     written = values.get("hidden_act", "gelu")
     if hidden_act:
@@ -179,7 +184,7 @@ def read_hugging_face_config(config_path, hidden_act=None, notes=None):
         notes.append(f"hidden_act {hidden_act!r} as asked (config.json says {written!r})")
     else:
         if written not in ACTIVATIONS_FROM_HUGGING_FACE:
-            raise ValueError(
+            raise KerasBertError(
                 f"{config_path}: hidden_act {written!r} is not one keras_bert knows "
                 f"({', '.join(ACTIVATIONS_FROM_HUGGING_FACE)}); pass hidden_act= to choose."
             )
@@ -189,26 +194,26 @@ def read_hugging_face_config(config_path, hidden_act=None, notes=None):
     try:
         return BertConfig.from_dict(ours)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{config_path}: {error}") from None
+        raise KerasBertError(f"{config_path}: {error}") from None
 
 
 def read_hugging_face_vocabulary(path):
     """(tokens, vocab.txt path or None): from vocab.txt, else from tokenizer.json's WordPiece."""
     vocab_path = os.path.join(path, VOCAB_FILE)
     if os.path.isfile(vocab_path):
-        return read_vocab_file(vocab_path), vocab_path
+        return read_vocabulary(vocab_path), vocab_path
     tokenizer_path = os.path.join(path, TOKENIZER_FILE)
     if os.path.isfile(tokenizer_path):
-        with open(tokenizer_path, encoding="utf-8") as file:
-            model = json.load(file).get("model", {})
+        model = read_json(tokenizer_path, TOKENIZER_WHAT, expect=dict).get("model")
+        model = model if isinstance(model, dict) else {}
         vocab = model.get("vocab")
         if model.get("type") != "WordPiece" or not isinstance(vocab, dict):
-            raise ValueError(f"{tokenizer_path} does not hold a WordPiece vocabulary.")
+            raise KerasBertError(f"{tokenizer_path} does not hold a WordPiece vocabulary.")
         tokens = sorted(vocab, key=vocab.get)
         if [vocab[token] for token in tokens] != list(range(len(tokens))):
-            raise ValueError(f"{tokenizer_path}: WordPiece ids are not 0..{len(tokens) - 1}.")
+            raise KerasBertError(f"{tokenizer_path}: WordPiece ids are not 0..{len(tokens) - 1}.")
         return tokens, None
-    raise FileNotFoundError(f"{path} has neither {VOCAB_FILE} nor {TOKENIZER_FILE}.")
+    raise MissingFileError(f"{path} has neither {VOCAB_FILE} nor {TOKENIZER_FILE}.")
 
 
 def read_tensors(path):
@@ -218,8 +223,10 @@ def read_tensors(path):
     if os.path.isfile(single):
         return _read_safetensors([single])
     if os.path.isfile(index):
-        with open(index, encoding="utf-8") as file:
-            shards = sorted(set(json.load(file)["weight_map"].values()))
+        weight_map = read_json(index, "safetensors index", expect=dict).get("weight_map")
+        if not isinstance(weight_map, dict):
+            raise KerasBertError(f"{index} has no weight_map object (tensor name -> shard file).")
+        shards = sorted(set(weight_map.values()))
         return _read_safetensors([os.path.join(path, shard) for shard in shards])
     bin_path = os.path.join(path, PYTORCH_FILE)
     if os.path.isfile(bin_path):
@@ -233,7 +240,7 @@ def read_tensors(path):
             ) from None
         state = torch.load(bin_path, map_location="cpu", weights_only=True)
         return {name: tensor.float().numpy() for name, tensor in state.items()}
-    raise FileNotFoundError(f"{path} has no {' / '.join(WEIGHT_FILES)}.")
+    raise MissingFileError(f"{path} has no {' / '.join(WEIGHT_FILES)}.")
 
 
 def save_hugging_face(model, path, *, vocabulary=None, lowercase=None):
@@ -243,8 +250,6 @@ def save_hugging_face(model, path, *, vocabulary=None, lowercase=None):
     next-sentence head); an encoder as `BertModel`. Names carry the `bert.` prefix, which
     `BertModel.from_pretrained` strips. Returns the list of tensor names written.
     """
-    from safetensors.numpy import save_file
-
     loaded = as_loaded_bert(model, vocabulary, lowercase)
     config = loaded.config
     slots = (
@@ -282,7 +287,7 @@ def save_hugging_face(model, path, *, vocabulary=None, lowercase=None):
             os.remove(os.path.join(path, stale))
     save_file(tensors, os.path.join(path, SAFETENSORS_FILE), metadata={"format": "pt"})
     _write_json(os.path.join(path, CONFIG_FILE), hf_config)
-    write_vocab_file(os.path.join(path, VOCAB_FILE), loaded.vocabulary)
+    write_vocabulary(loaded.vocabulary, os.path.join(path, VOCAB_FILE))
     _write_json(
         os.path.join(path, TOKENIZER_CONFIG_FILE),
         {
@@ -301,36 +306,6 @@ def save_hugging_face(model, path, *, vocabulary=None, lowercase=None):
     return sorted(tensors)
 
 
-def _all_google_names(config):
-    """Every Google name a BERT of this config may have, heads included (cheap: no model)."""
-    encoder_parts = [
-        "bert/embeddings/word_embeddings",
-        "bert/embeddings/token_type_embeddings",
-        "bert/embeddings/position_embeddings",
-        "bert/embeddings/LayerNorm/gamma",
-        "bert/embeddings/LayerNorm/beta",
-        "bert/pooler/dense/kernel",
-        "bert/pooler/dense/bias",
-    ]
-    for index in range(config.num_hidden_layers):
-        prefix = f"bert/encoder/layer_{index}"
-        for dense in ("attention/self/query", "attention/self/key", "attention/self/value",
-                      "attention/output/dense", "intermediate/dense", "output/dense"):
-            encoder_parts += [f"{prefix}/{dense}/kernel", f"{prefix}/{dense}/bias"]
-        for norm in ("attention/output/LayerNorm", "output/LayerNorm"):
-            encoder_parts += [f"{prefix}/{norm}/gamma", f"{prefix}/{norm}/beta"]
-    heads = [
-        "cls/predictions/transform/dense/kernel",
-        "cls/predictions/transform/dense/bias",
-        "cls/predictions/transform/LayerNorm/gamma",
-        "cls/predictions/transform/LayerNorm/beta",
-        "cls/predictions/output_bias",
-        "cls/seq_relationship/output_weights",
-        "cls/seq_relationship/output_bias",
-    ]
-    return encoder_parts + heads
-
-
 def _encoder_prefix(tensors, path):
     """What precedes `embeddings.word_embeddings.weight`: "bert." (task models) or "" (BertModel)."""
     prefixes = sorted(
@@ -340,12 +315,12 @@ def _encoder_prefix(tensors, path):
     )
     if not prefixes:
         found = ", ".join(sorted(tensors)[:8])
-        raise ValueError(
+        raise KerasBertError(
             f"{path}: no BERT word embeddings (*{names.WORD_EMBEDDINGS}) among the weights "
             f"(found: {found}{' ...' if len(tensors) > 8 else ''})."
         )
     if len(prefixes) > 1:
-        raise ValueError(f"{path}: several BERT encoders in one file (prefixes {prefixes}).")
+        raise KerasBertError(f"{path}: several BERT encoders in one file (prefixes {prefixes}).")
     return prefixes[0]
 
 
@@ -355,7 +330,7 @@ def _check_tied_decoder(tensors, arrays, used):
         return
     used.add(TIED_DECODER)
     if not np.array_equal(tensors[TIED_DECODER], arrays.get("bert/embeddings/word_embeddings")):
-        raise ValueError(
+        raise KerasBertError(
             f"{TIED_DECODER} differs from the word embeddings: this checkpoint's masked-LM "
             "output projection is untied, which keras_bert's MaskedLMHead (tied) cannot hold."
         )
@@ -366,14 +341,13 @@ def _resolve_lowercase(path, lowercase, vocabulary, notes):
         return bool(lowercase)
     config_path = os.path.join(path, TOKENIZER_CONFIG_FILE)
     if os.path.isfile(config_path):
-        with open(config_path, encoding="utf-8") as file:
-            value = json.load(file).get("do_lower_case")
+        value = read_json(config_path, "tokenizer config file", expect=dict).get("do_lower_case")
         if value is not None:
             return bool(value)
     tokenizer_path = os.path.join(path, TOKENIZER_FILE)
     if os.path.isfile(tokenizer_path):
-        with open(tokenizer_path, encoding="utf-8") as file:
-            normalizer = json.load(file).get("normalizer") or {}
+        normalizer = read_json(tokenizer_path, TOKENIZER_WHAT, expect=dict).get("normalizer")
+        normalizer = normalizer if isinstance(normalizer, dict) else {}
         if normalizer.get("type") == "BertNormalizer" and "lowercase" in normalizer:
             return bool(normalizer["lowercase"])
     guess = lowercase_from_vocabulary(vocabulary)
@@ -385,12 +359,10 @@ def _resolve_lowercase(path, lowercase, vocabulary, notes):
 
 
 def _read_safetensors(paths):
-    from safetensors import safe_open
-
     tensors = {}
     for shard in paths:
         if not os.path.isfile(shard):
-            raise FileNotFoundError(f"Weights shard not found: {shard}")
+            raise MissingFileError(f"Weights shard not found: {shard}")
         try:
             with safe_open(shard, framework="np") as file:
                 for name in file.keys():

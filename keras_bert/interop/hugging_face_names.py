@@ -20,8 +20,6 @@ SPECIAL_NAMES = {
 }
 LAST_PART = {"kernel": ("weight",), "bias": ("bias",), "gamma": ("weight", "gamma"),
              "beta": ("bias", "beta")}
-# The encoder's words in Hugging Face names, to find the prefix a file uses.
-WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
 
 
 def hugging_face_names(google_name):
@@ -36,6 +34,11 @@ def hugging_face_names(google_name):
         return (".".join(parts + ["weight"]),)
     stem = ".".join(parts[:-1])
     return tuple(f"{stem}.{last}" for last in LAST_PART[parts[-1]])
+
+
+# The encoder's word embeddings in Hugging Face names ("embeddings.word_embeddings.weight"),
+# to find the prefix a file puts before the encoder's names.
+WORD_EMBEDDINGS = hugging_face_names("bert/embeddings/word_embeddings")[0]
 
 
 def is_transposed(google_name):

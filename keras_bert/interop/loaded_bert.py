@@ -7,6 +7,10 @@ callers (the CLI, fine-tuning, export) need not know which format the weights ca
 import dataclasses
 import os
 
+from keras_bert.errors import KerasBertError
+from keras_bert.tokenization.bert_tokenizer import BertTokenizer
+from keras_bert.tokenization.vocabulary_file import check_vocabulary_size, read_vocabulary
+
 
 @dataclasses.dataclass
 class LoadedBert:
@@ -40,8 +44,6 @@ class LoadedBert:
     def tokenizer(self):
         """A `BertTokenizer` over `vocabulary`, built on first use (tf-text tables cost time)."""
         if self._tokenizer is None:
-            from keras_bert.tokenization import BertTokenizer
-
             if self.vocab_file is not None and os.path.exists(self.vocab_file):
                 self._tokenizer = BertTokenizer.from_vocab_file(
                     self.vocab_file, lowercase=self.lowercase
@@ -53,37 +55,42 @@ class LoadedBert:
 
 
 def as_loaded_bert(model, vocabulary=None, lowercase=None):
-    """A `LoadedBert` for a writer: `model` is one already, or a pretrainer or an encoder.
+    """A `LoadedBert` for a writer: `model` is one already, or a task model or an encoder.
 
-    A classifier's encoder is written, its classification head is not (Google's and Hugging
-    Face's BERT checkpoints have no standard place for it).
+    A task model brings its own tokenizer; a bare encoder needs `vocabulary` (tokens or a
+    vocab.txt path) and `lowercase`. A classifier's encoder is written, its classification
+    head is not (Google's and Hugging Face's BERT checkpoints have no standard place for it).
     """
-    from keras_bert.interop.vocab_file import check_vocabulary_size, read_vocab_file
 
     if isinstance(model, LoadedBert):
         if vocabulary is not None or lowercase is not None:
-            raise ValueError("A LoadedBert carries its own vocabulary and lowercase setting.")
+            raise KerasBertError("A LoadedBert carries its own vocabulary and lowercase setting.")
         return model
-    if vocabulary is None or lowercase is None:
-        raise ValueError(
-            "Writing a bare model needs vocabulary= (tokens or a vocab.txt path) and lowercase=."
-        )
-    if isinstance(vocabulary, (str, os.PathLike)):
-        vocab_file, vocabulary = str(vocabulary), read_vocab_file(vocabulary)
-    else:
-        vocab_file, vocabulary = None, list(vocabulary)
     pretrainer = classifier = None
     if hasattr(model, "masked_lm_head"):
         pretrainer, encoder = model, model.encoder
     elif hasattr(model, "transformer_blocks"):
         encoder = model
     elif hasattr(model, "encoder"):
-        classifier, encoder = model, model.encoder
+        encoder = model.encoder
+        if hasattr(model, "classifier_dense"):
+            classifier = model
     else:
         raise TypeError(
-            f"Expected a LoadedBert, BertPretrainer, BertClassifier or BertEncoder, got "
-            f"{type(model).__name__}."
+            f"Expected a LoadedBert, a task model or a BertEncoder, got {type(model).__name__}."
         )
+    tokenizer = getattr(model, "tokenizer", None)
+    if tokenizer is not None and vocabulary is None and lowercase is None:
+        vocabulary, lowercase = tokenizer.vocabulary, tokenizer.lowercase
+    if vocabulary is None or lowercase is None:
+        raise KerasBertError(
+            "Writing a model without a tokenizer needs vocabulary= (tokens or a vocab.txt path) "
+            "and lowercase=."
+        )
+    if isinstance(vocabulary, (str, os.PathLike)):
+        vocab_file, vocabulary = str(vocabulary), read_vocabulary(vocabulary)
+    else:
+        vocab_file, vocabulary = None, list(vocabulary)
     check_vocabulary_size(vocabulary, encoder.config, "the model to write")
     return LoadedBert(
         config=encoder.config,

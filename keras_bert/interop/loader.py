@@ -1,7 +1,7 @@
 """`load_checkpoint` and `save_checkpoint`: one entry point for every checkpoint format.
 
 The format of a folder is recognised by its files:
-    keras_bert   keras_bert.json (+ bert_config.json, vocab.txt, encoder.weights.h5)
+    keras_bert   keras_bert.json + a task saved by Keras (config.json, model.weights.h5, assets/)
     google       bert_config.json + a *.ckpt*.index TF checkpoint + vocab.txt
     huggingface  config.json + model.safetensors / model.safetensors.index.json /
                  pytorch_model.bin (+ vocab.txt or tokenizer.json)
@@ -10,11 +10,14 @@ The format of a folder is recognised by its files:
 import os
 
 from keras_bert.interop import google, hugging_face, native
+from keras_bert.interop.sentence_transformers import sentence_pooling
+from keras_bert.tasks.sentence_encoder import BertSentenceEncoder
+from keras_bert.errors import KerasBertError, MissingFileError
 
 FORMATS = ("keras_bert", "google", "huggingface")
 
 FORMAT_NEEDS = {
-    "keras_bert": "keras_bert.json, bert_config.json, vocab.txt, encoder.weights.h5",
+    "keras_bert": "keras_bert.json, config.json, model.weights.h5, assets/tokenizer/vocab.txt",
     "google": "bert_config.json, vocab.txt and a TF checkpoint (bert_model.ckpt.index + .data-*)",
     "huggingface": "config.json and model.safetensors (or model.safetensors.index.json, or "
     "pytorch_model.bin) plus vocab.txt or tokenizer.json",
@@ -25,9 +28,9 @@ def detect_format(path):
     """"keras_bert", "google" or "huggingface"; a clear error for anything else."""
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"Checkpoint folder not found: {path}")
+        raise MissingFileError(f"Checkpoint folder not found: {path}")
     if not os.path.isdir(path):
-        raise ValueError(
+        raise KerasBertError(
             f"{path} is a file; load_checkpoint takes the folder that holds a checkpoint "
             f"(for a Google checkpoint prefix such as .../bert_model.ckpt, pass its folder)."
         )
@@ -40,7 +43,7 @@ def detect_format(path):
     found = sorted(os.listdir(path))
     listing = ", ".join(found[:20]) + (" ..." if len(found) > 20 else "") if found else "nothing"
     needs = "; ".join(f"{name}: {files}" for name, files in FORMAT_NEEDS.items())
-    raise ValueError(
+    raise KerasBertError(
         f"{path} is not a checkpoint folder keras_bert recognises. Found: {listing}. "
         f"Each format needs: {needs}."
     )
@@ -65,8 +68,8 @@ def load_checkpoint(path, hidden_act=None, lowercase=None, format=None):
     detected = detect_format(path)
     if format is not None and format != detected:
         if format not in FORMATS:
-            raise ValueError(f"Unknown checkpoint format {format!r}; use one of {FORMATS}.")
-        raise ValueError(
+            raise KerasBertError(f"Unknown checkpoint format {format!r}; use one of {FORMATS}.")
+        raise KerasBertError(
             f"{path} looks like a {detected!r} folder, not {format!r} ({format} needs "
             f"{FORMAT_NEEDS[format]})."
         )
@@ -74,29 +77,38 @@ def load_checkpoint(path, hidden_act=None, lowercase=None, format=None):
         return native.read_model_folder(path, hidden_act=hidden_act, lowercase=lowercase)
     if detected == "google":
         return google.read_google_checkpoint(path, hidden_act=hidden_act, lowercase=lowercase)
-    return hugging_face.read_hugging_face(path, hidden_act=hidden_act, lowercase=lowercase)
+    loaded = hugging_face.read_hugging_face(path, hidden_act=hidden_act, lowercase=lowercase)
+    loaded.metadata.setdefault("sentence_pooling", sentence_pooling(path))
+    return loaded
 
 
 def save_checkpoint(loaded, path, format):
-    """Write a `LoadedBert` to `path` in `format` ("keras_bert", "google" or "huggingface")."""
+    """Write a `LoadedBert` to `path` in `format` ("keras_bert", "google" or "huggingface").
+
+    Our format keeps the task model: the classifier or pretrainer when there is one, else the
+    encoder as a `BertSentenceEncoder` (pooling as the checkpoint's sentence-transformers
+    configuration says, else [CLS]). Provenance from a keras_bert source folder is kept.
+    """
     if format == "keras_bert":
         metadata = {
             key: value
             for key, value in (loaded.metadata or {}).items()
-            if loaded.format == "keras_bert" and key not in ("task",)
+            if loaded.format == "keras_bert" and key not in ("task", "format", "format_version")
         }
-        return native.write_model_folder(
-            path,
-            config=loaded.config,
-            vocabulary=loaded.vocabulary,
-            lowercase=loaded.lowercase,
-            encoder=loaded.encoder,
-            pretrainer=loaded.pretrainer,
-            classifier=loaded.classifier,
-            metadata=metadata,
-        )
+        return native.write_model_folder(path, task_model(loaded), metadata=metadata)
     if format == "google":
         return google.save_google_checkpoint(loaded, path)
     if format == "huggingface":
         return hugging_face.save_hugging_face(loaded, path)
-    raise ValueError(f"Unknown checkpoint format {format!r}; use one of {FORMATS}.")
+    raise KerasBertError(f"Unknown checkpoint format {format!r}; use one of {FORMATS}.")
+
+
+def task_model(loaded):
+    """The task model of a `LoadedBert`, holding its tokenizer, for a keras_bert folder."""
+    if loaded.classifier is not None or loaded.pretrainer is not None:
+        model = loaded.classifier if loaded.classifier is not None else loaded.pretrainer
+        if model.tokenizer is None:
+            model.tokenizer = loaded.tokenizer
+        return model
+    pooling = loaded.metadata.get("sentence_pooling") or "cls"
+    return BertSentenceEncoder(loaded.encoder, pooling=pooling, tokenizer=loaded.tokenizer)

@@ -1,119 +1,105 @@
-"""Our own model folder: what `keras-bert pretrain`, `finetune` and `convert --to keras_bert` write.
+"""Our model folder: a task model saved the Keras way, unzipped, plus where it came from.
 
-    bert_config.json           BertConfig.to_json (Google's keys, so Google's code reads it too)
-    vocab.txt                  one token per line
-    keras_bert.json            metadata: format, format_version, lowercase, task and, for
-                               classifiers, labels, text_pair, seq_length, num_classes,
-                               pooling
-    encoder.weights.h5         BertEncoder.save_weights
-    pretrainer.weights.h5      BertPretrainer.save_weights (task "pretrainer" only)
-    classifier.weights.h5      BertClassifier.save_weights (task "classifier" only)
+    config.json                   the task's Keras serialisation: its constructor arguments,
+                                  the encoder's BertConfig and the tokenizer's settings inside
+    metadata.json                 Keras's own (its version, the date)
+    model.weights.h5              every weight of the task: encoder and heads
+    assets/tokenizer/vocab.txt    the tokenizer's vocabulary, one token per line
+    keras_bert.json               provenance: format marker and version, the task's name, and
+                                  what the run that wrote it recorded (data columns, learning
+                                  rate, ...). Never read to rebuild the model.
 
-Weights are Keras `.weights.h5` files: exact, and loaded by model structure, so a folder
-round-trips without any name mapping. The task model's file holds the encoder's weights too;
-`encoder.weights.h5` is there so an encoder alone can be loaded without the task's code.
+The first four are exactly what `keras.saving.save_model(task, path, zipped=False)` writes, so
+`keras.models.load_model(path)` reads the folder after `import keras_bert`; `load_model` here
+adds the checks and errors a user needs. There is no second description of the model: every
+constructor argument lives in config.json, through the task's `get_config`.
 """
 
 import json
 import os
+import shutil
 
+import keras
 import numpy as np
 
-from keras_bert.config import BertConfig
+from keras_bert.errors import KerasBertError, MissingFileError
 from keras_bert.interop.loaded_bert import LoadedBert
-from keras_bert.interop.vocab_file import check_vocabulary_size, read_vocab_file, write_vocab_file
+from keras_bert.tasks.classifier import BertClassifier
+from keras_bert.tasks.pretrainer import BertPretrainer
+from keras_bert.tasks.sentence_encoder import BertSentenceEncoder
+from keras_bert.tokenization.bert_tokenizer import VOCAB_ASSET
+from keras_bert.text_files import read_json
 
 FORMAT_NAME = "keras_bert"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 METADATA_FILE = "keras_bert.json"
-CONFIG_FILE = "bert_config.json"
-VOCAB_FILE = "vocab.txt"
-ENCODER_WEIGHTS_FILE = "encoder.weights.h5"
-PRETRAINER_WEIGHTS_FILE = "pretrainer.weights.h5"
-CLASSIFIER_WEIGHTS_FILE = "classifier.weights.h5"
+KERAS_CONFIG_FILE = "config.json"
+KERAS_METADATA_FILE = "metadata.json"
+WEIGHTS_FILE = "model.weights.h5"
+ASSETS_DIR = "assets"
+# Where Keras's saving puts the tokenizer's assets: the task's `tokenizer` attribute.
+VOCAB_PATH = os.path.join(ASSETS_DIR, "tokenizer", VOCAB_ASSET)
 
-TASKS = ("encoder", "pretrainer", "classifier")
-CLASSIFIER_KEYS = ("labels", "text_pair", "seq_length", "num_classes", "pooling")
+# The task models a folder can hold, by the name keras_bert.json gives them.
+TASKS = {"pretrainer": BertPretrainer, "classifier": BertClassifier, "sentence_encoder": BertSentenceEncoder}
+# Files of format 1 folders, removed when a folder is written again so none is left stale.
+_FORMAT_1_FILES = (
+    "bert_config.json", "vocab.txt", "encoder.weights.h5", "pretrainer.weights.h5",
+    "classifier.weights.h5", "labels.txt",
+)
 
 
-def write_model_folder(
-    path,
-    *,
-    config,
-    vocabulary,
-    lowercase,
-    encoder,
-    pretrainer=None,
-    classifier=None,
-    metadata=None,
-):
-    """Write a model folder at `path` (created if needed) and return the metadata written.
+def task_name(model):
+    """The name keras_bert.json gives `model`'s class ("classifier", ...)."""
+    for name, cls in TASKS.items():
+        if isinstance(model, cls):
+            return name
+    raise KerasBertError(
+        f"A model folder holds a task model ({', '.join(c.__name__ for c in TASKS.values())}), "
+        f"not a {type(model).__name__}; wrap an encoder in BertSentenceEncoder(encoder, tokenizer=...)."
+    )
+
+
+def write_model_folder(path, model, metadata=None):
+    """Write task `model` (with its tokenizer) as a model folder at `path`; returns keras_bert.json's content.
 
     Args:
-        config: the `BertConfig` of `encoder`.
-        vocabulary: list of tokens (or a path to a vocab.txt), `config.vocab_size` long.
-        lowercase: whether the tokenizer lowercases.
-        encoder: the `BertEncoder`.
-        pretrainer: a `BertPretrainer` over `encoder`, to save its heads too.
-        classifier: a `BertClassifier` over `encoder`. `labels`, `text_pair`, `seq_length`
-            and `num_classes` come from `metadata` or, when absent there, from the
-            classifier's attributes of those names.
-        metadata: extra keys for keras_bert.json (they may not change `format`).
+        model: a `BertPretrainer`, `BertClassifier` or `BertSentenceEncoder`. Its tokenizer
+            must be set: a folder without its vocabulary cannot be used.
+        metadata: provenance for keras_bert.json (JSON-serialisable; may not set "format").
     """
-    if pretrainer is not None and classifier is not None:
-        raise ValueError("A model folder holds one task model: pass pretrainer or classifier.")
-    if isinstance(vocabulary, (str, os.PathLike)):
-        vocabulary = read_vocab_file(vocabulary)
-    vocabulary = list(vocabulary)
-    check_vocabulary_size(vocabulary, config, "write_model_folder")
-    if encoder.config.to_dict() != config.to_dict():
-        raise ValueError("write_model_folder: `config` is not the encoder's config.")
-
-    if classifier is not None:
-        task = "classifier"
-    elif pretrainer is not None:
-        task = "pretrainer"
-    else:
-        task = "encoder"
+    task = task_name(model)
+    if model.tokenizer is None:
+        raise KerasBertError(f"write_model_folder: the {task} has no tokenizer; build it with tokenizer=... .")
+    if len(model.tokenizer.vocabulary) != model.encoder.config.vocab_size:
+        raise KerasBertError(
+            f"write_model_folder: the tokenizer has {model.tokenizer.vocab_size} tokens but the "
+            f"encoder's vocab_size is {model.encoder.config.vocab_size}; they must be equal."
+        )
     written = dict(metadata or {})
     if written.get("format", FORMAT_NAME) != FORMAT_NAME:
-        raise ValueError(f"metadata['format'] must be {FORMAT_NAME!r} (or left out).")
-    written.update(
-        format=FORMAT_NAME, format_version=FORMAT_VERSION, lowercase=bool(lowercase), task=task
-    )
-    if pretrainer is not None:
-        written.setdefault(
-            "next_sentence", getattr(pretrainer, "next_sentence_head", None) is not None
-        )
-    if classifier is not None:
-        for key in CLASSIFIER_KEYS:
-            if key not in written and hasattr(classifier, key):
-                written[key] = getattr(classifier, key)
-        if written.get("num_classes") is None and written.get("labels"):
-            written["num_classes"] = len(written["labels"])
-        if written.get("num_classes") is None:
-            raise ValueError("A classifier folder needs num_classes (in metadata or labels).")
-        written["labels"] = list(written["labels"]) if written.get("labels") else None
-        written.setdefault("text_pair", False)
-        written.setdefault("seq_length", None)
-        written.setdefault("pooling", "cls")
+        raise KerasBertError(f"metadata['format'] must be {FORMAT_NAME!r} (or left out).")
+    written.update(format=FORMAT_NAME, format_version=FORMAT_VERSION, task=task)
     written = json.loads(json.dumps(written, default=_json_default))
 
     os.makedirs(path, exist_ok=True)
-    config.to_json(os.path.join(path, CONFIG_FILE))
-    write_vocab_file(os.path.join(path, VOCAB_FILE), vocabulary)
-    encoder.save_weights(os.path.join(path, ENCODER_WEIGHTS_FILE))
-    # A folder written twice must not keep a stale task model from the first time.
-    for stale in (PRETRAINER_WEIGHTS_FILE, CLASSIFIER_WEIGHTS_FILE):
-        if os.path.exists(os.path.join(path, stale)):
-            os.remove(os.path.join(path, stale))
-    if pretrainer is not None:
-        pretrainer.save_weights(os.path.join(path, PRETRAINER_WEIGHTS_FILE))
-    if classifier is not None:
-        classifier.save_weights(os.path.join(path, CLASSIFIER_WEIGHTS_FILE))
-    # Metadata last: a folder whose keras_bert.json exists was written completely.
-    with open(os.path.join(path, METADATA_FILE), "w", encoding="utf-8") as file:
+    metadata_path = os.path.join(path, METADATA_FILE)
+    if os.path.exists(metadata_path):
+        os.remove(metadata_path)  # until it is written again, the folder is incomplete
+    for stale in _FORMAT_1_FILES + (ASSETS_DIR,):
+        stale_path = os.path.join(path, stale)
+        if os.path.isdir(stale_path):
+            shutil.rmtree(stale_path)
+        elif os.path.exists(stale_path):
+            os.remove(stale_path)
+    if getattr(model, "optimizer", None) is not None:
+        # Keras would store the optimizer's state too: save a clean copy of the weights.
+        model = _uncompiled_copy(model)
+    # An absolute path: Keras 3.15 writes the assets of a relative one into a temporary folder.
+    keras.saving.save_model(model, os.path.abspath(path), zipped=False)
+    # keras_bert.json last: a folder that has it was written completely.
+    with open(metadata_path, "w", encoding="utf-8") as file:
         json.dump(written, file, indent=2, sort_keys=True, ensure_ascii=False)
         file.write("\n")
     return written
@@ -124,100 +110,82 @@ def is_model_folder(path):
 
 
 def read_metadata(path):
+    """keras_bert.json of the folder at `path`, checked (format, version, task)."""
     metadata_path = os.path.join(path, METADATA_FILE)
     if not os.path.isfile(metadata_path):
-        raise FileNotFoundError(f"{path} is not a keras_bert model folder: no {METADATA_FILE}.")
-    with open(metadata_path, encoding="utf-8") as file:
-        try:
-            metadata = json.load(file)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{metadata_path} is not valid JSON: {error}") from None
-    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
-        raise ValueError(f"{metadata_path} does not say format {FORMAT_NAME!r}.")
+        raise MissingFileError(f"{path} is not a keras_bert model folder: no {METADATA_FILE}.")
+    metadata = read_json(metadata_path, "model folder metadata", expect=dict)
+    if metadata.get("format") != FORMAT_NAME:
+        raise KerasBertError(f"{metadata_path} does not say format {FORMAT_NAME!r}.")
     if metadata.get("format_version") != FORMAT_VERSION:
-        raise ValueError(
+        raise KerasBertError(
             f"{metadata_path} has format_version {metadata.get('format_version')!r}; this "
-            f"keras_bert reads version {FORMAT_VERSION}."
+            f"keras_bert reads version {FORMAT_VERSION}. Write the model again with this "
+            f"keras_bert (e.g. convert its weights with `keras-bert convert`)."
         )
     if metadata.get("task") not in TASKS:
-        raise ValueError(f"{metadata_path}: task must be one of {', '.join(TASKS)}.")
+        raise KerasBertError(f"{metadata_path}: task must be one of {', '.join(TASKS)}.")
     return metadata
 
 
-def read_model_folder(path, hidden_act=None, lowercase=None, load_task_model=True):
-    """Load a folder written by `write_model_folder` into a `LoadedBert`.
+def load_model(path):
+    """The task model in the folder at `path`, with its tokenizer (uncompiled)."""
+    read_metadata(path)
+    for needed in (KERAS_CONFIG_FILE, WEIGHTS_FILE, VOCAB_PATH):
+        if not os.path.isfile(os.path.join(path, needed)):
+            raise MissingFileError(f"The model folder {path} lacks {needed}; write it again.")
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except ValueError as error:
+        raise KerasBertError(f"{path} could not be loaded as a keras_bert model: {error}") from None
 
-    `hidden_act` and `lowercase` override what the folder says. With
-    `load_task_model=False` only the encoder is loaded (no task code is imported).
+
+def read_model_folder(path, hidden_act=None, lowercase=None):
+    """A folder written by `write_model_folder`, as a `LoadedBert` (as every format loads).
+
+    `hidden_act` and `lowercase` override what the folder says (the model is rebuilt).
     """
-    from keras_bert.modeling.encoder import BertEncoder
-
     metadata = read_metadata(path)
-    overrides = {"hidden_act": hidden_act} if hidden_act else {}
-    config = BertConfig.from_json(os.path.join(path, CONFIG_FILE), **overrides)
-    vocab_path = os.path.join(path, VOCAB_FILE)
-    vocabulary = read_vocab_file(vocab_path)
-    check_vocabulary_size(vocabulary, config, path)
-    if lowercase is None:
-        lowercase = bool(metadata.get("lowercase", True))
-
-    encoder = BertEncoder(config)
-    _load_weights(encoder, os.path.join(path, ENCODER_WEIGHTS_FILE))
-    pretrainer = classifier = None
-    task = metadata["task"]
-    if load_task_model and task == "pretrainer":
-        from keras_bert.tasks.pretrainer import BertPretrainer
-
-        pretrainer = BertPretrainer(encoder, next_sentence=metadata.get("next_sentence", True))
-        _build_by_calling(pretrainer, masked_positions=True)
-        _load_weights(pretrainer, os.path.join(path, PRETRAINER_WEIGHTS_FILE))
-    elif load_task_model and task == "classifier":
-        from keras_bert.tasks.classifier import BertClassifier
-
-        classifier = BertClassifier(
-            encoder,
-            metadata["num_classes"],
-            labels=metadata.get("labels"),
-            text_pair=metadata.get("text_pair", False),
-            seq_length=metadata.get("seq_length"),
-            pooling=metadata.get("pooling", "cls"),
-        )
-        _build_by_calling(classifier, masked_positions=False)
-        _load_weights(classifier, os.path.join(path, CLASSIFIER_WEIGHTS_FILE))
+    model = load_model(path)
+    if hidden_act or (lowercase is not None and bool(lowercase) != model.tokenizer.lowercase):
+        model = _with_overrides(model, hidden_act, lowercase)
+    tokenizer = model.tokenizer
     return LoadedBert(
-        config=config,
-        vocabulary=vocabulary,
-        lowercase=lowercase,
-        encoder=encoder,
-        pretrainer=pretrainer,
-        classifier=classifier,
+        config=model.encoder.config,
+        vocabulary=tokenizer.vocabulary,
+        lowercase=tokenizer.lowercase,
+        encoder=model.encoder,
+        pretrainer=model if isinstance(model, BertPretrainer) else None,
+        classifier=model if isinstance(model, BertClassifier) else None,
         metadata=metadata,
         format=FORMAT_NAME,
-        vocab_file=vocab_path,
+        vocab_file=os.path.join(path, VOCAB_PATH),
+        _tokenizer=tokenizer,
     )
 
 
-def _load_weights(model, weights_path):
-    if not os.path.isfile(weights_path):
-        raise FileNotFoundError(f"Weights file missing from the model folder: {weights_path}")
-    try:
-        model.load_weights(weights_path)
-    except ValueError as error:
-        raise ValueError(
-            f"{weights_path} does not fit this model (built from bert_config.json): {error}"
-        ) from None
+def _with_overrides(model, hidden_act, lowercase):
+    """`model` rebuilt with another activation or lowercasing, its weights copied."""
+    config = model.get_config()
+    if hidden_act:
+        config["encoder"]["config"]["config"]["hidden_act"] = hidden_act
+    tokenizer = model.tokenizer
+    config["tokenizer"] = type(tokenizer)(
+        tokenizer.vocabulary,
+        lowercase=tokenizer.lowercase if lowercase is None else bool(lowercase),
+        wordpiece_implementation=tokenizer.wordpiece_implementation,
+    )
+    rebuilt = type(model).from_config(config)
+    rebuilt.set_weights(model.get_weights())
+    return rebuilt
 
 
-def _build_by_calling(model, masked_positions):
-    """Create a task model's head weights so `load_weights` has variables to fill."""
-    inputs = {
-        "input_word_ids": np.zeros((1, 2), "int32"),
-        "input_mask": np.ones((1, 2), "int32"),
-        "input_type_ids": np.zeros((1, 2), "int32"),
-    }
-    if masked_positions:
-        inputs["masked_lm_positions"] = np.zeros((1, 1), "int32")
-    model(inputs, training=False)
+def _uncompiled_copy(model):
+    config = model.get_config()
+    config["tokenizer"] = model.tokenizer  # the same object: from_config passes it through
+    copy = type(model).from_config(config)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def _json_default(value):

@@ -7,8 +7,10 @@ says mean pooling, and its BERT [CLS] pooler was never trained. A classifier fin
 such a folder starts better from the vector the checkpoint was trained for.
 """
 
-import json
 import os
+
+from keras_bert.errors import KerasBertError
+from keras_bert.text_files import read_json
 
 MODULES_FILE = "modules.json"
 POOLING_MODULE_TYPE = "sentence_transformers.models.Pooling"
@@ -23,14 +25,14 @@ def sentence_pooling(folder):
     if not os.path.isfile(modules_path):
         return None
     try:
-        with open(modules_path, encoding="utf-8") as file:
-            modules = json.load(file)
+        modules = read_json(modules_path, "sentence-transformers modules file", expect=list)
         pooling_dirs = [m.get("path", "") for m in modules if m.get("type") == POOLING_MODULE_TYPE]
         if not pooling_dirs:
             return None
-        with open(os.path.join(folder, pooling_dirs[0], "config.json"), encoding="utf-8") as file:
-            pooling_config = json.load(file)
-    except (OSError, ValueError, AttributeError, TypeError):
+        pooling_config = read_json(
+            os.path.join(folder, pooling_dirs[0], "config.json"), "pooling config", expect=dict
+        )
+    except (KerasBertError, OSError, AttributeError, TypeError):
         return None  # not a readable sentence-transformers layout: no hint
     chosen = [mode for flag, mode in POOLING_FLAGS.items() if pooling_config.get(flag)]
     return chosen[0] if len(chosen) == 1 else None

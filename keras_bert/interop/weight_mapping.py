@@ -7,25 +7,20 @@ layout: Dense kernels [in, out], attention projections as [hidden, hidden] matri
 next-sentence weights [2, hidden]. Each `WeightSlot` knows how to turn such an array into our
 variable's layout and back, so no format reader touches Keras layers directly.
 
-Google's names used here:
-    bert/embeddings/{word_embeddings, token_type_embeddings, position_embeddings}
-    bert/embeddings/LayerNorm/{gamma, beta}
-    bert/encoder/layer_N/attention/self/{query, key, value}/{kernel, bias}
-    bert/encoder/layer_N/attention/output/dense/{kernel, bias}
-    bert/encoder/layer_N/attention/output/LayerNorm/{gamma, beta}
-    bert/encoder/layer_N/intermediate/dense/{kernel, bias}
-    bert/encoder/layer_N/output/dense/{kernel, bias}
-    bert/encoder/layer_N/output/LayerNorm/{gamma, beta}
-    bert/pooler/dense/{kernel, bias}
-    cls/predictions/transform/dense/{kernel, bias}
-    cls/predictions/transform/LayerNorm/{gamma, beta}
-    cls/predictions/output_bias
-    cls/seq_relationship/{output_weights [2, hidden], output_bias}
+The tables below are the one list of those names: each row pairs a Google name with the
+attribute that holds the weight in our model and its layout. The slots of a built model
+(`encoder_slots`, `pretrainer_slots`) and the names of a model not yet built
+(`google_names`) both come from them.
 """
 
 import dataclasses
+import operator
 
 import numpy as np
+
+from keras_bert.errors import KerasBertError
+from keras_bert.modeling.encoder import BertEncoder
+from keras_bert.tasks.pretrainer import BertPretrainer
 
 # How a Google-layout array becomes our variable's layout.
 SAME = "same"  # identical shape
@@ -35,6 +30,50 @@ TRANSPOSE = "transpose"  # [2, hidden] <-> Dense kernel [hidden, 2]
 POOLER_PREFIX = "bert/pooler/"
 MASKED_LM_PREFIX = "cls/predictions/"
 NEXT_SENTENCE_PREFIX = "cls/seq_relationship/"
+
+# (Google name, attribute path in our layer, layout). Attention projections are the public
+# `query_dense` ... `output_dense` sublayers of keras.layers.MultiHeadAttention.
+EMBEDDING_WEIGHTS = (  # in BertEncoder
+    ("bert/embeddings/word_embeddings", "embeddings.word_embeddings.embeddings", SAME),
+    ("bert/embeddings/token_type_embeddings", "embeddings.token_type_embeddings.embeddings", SAME),
+    ("bert/embeddings/position_embeddings", "embeddings.position_embeddings", SAME),
+    ("bert/embeddings/LayerNorm/gamma", "embeddings.layer_norm.gamma", SAME),
+    ("bert/embeddings/LayerNorm/beta", "embeddings.layer_norm.beta", SAME),
+)
+LAYER_WEIGHTS = (  # after bert/encoder/layer_N/, in BertEncoder.transformer_blocks[N]
+    ("attention/self/query/kernel", "attention.query_dense.kernel", RESHAPE),
+    ("attention/self/query/bias", "attention.query_dense.bias", RESHAPE),
+    ("attention/self/key/kernel", "attention.key_dense.kernel", RESHAPE),
+    ("attention/self/key/bias", "attention.key_dense.bias", RESHAPE),
+    ("attention/self/value/kernel", "attention.value_dense.kernel", RESHAPE),
+    ("attention/self/value/bias", "attention.value_dense.bias", RESHAPE),
+    ("attention/output/dense/kernel", "attention.output_dense.kernel", RESHAPE),
+    # The output projection's bias is [hidden] in both layouts.
+    ("attention/output/dense/bias", "attention.output_dense.bias", SAME),
+    ("attention/output/LayerNorm/gamma", "attention_layer_norm.gamma", SAME),
+    ("attention/output/LayerNorm/beta", "attention_layer_norm.beta", SAME),
+    ("intermediate/dense/kernel", "intermediate_dense.kernel", SAME),
+    ("intermediate/dense/bias", "intermediate_dense.bias", SAME),
+    ("output/dense/kernel", "output_dense.kernel", SAME),
+    ("output/dense/bias", "output_dense.bias", SAME),
+    ("output/LayerNorm/gamma", "output_layer_norm.gamma", SAME),
+    ("output/LayerNorm/beta", "output_layer_norm.beta", SAME),
+)
+POOLER_WEIGHTS = (  # in BertEncoder
+    (POOLER_PREFIX + "dense/kernel", "pooler.dense.kernel", SAME),
+    (POOLER_PREFIX + "dense/bias", "pooler.dense.bias", SAME),
+)
+MASKED_LM_WEIGHTS = (  # in MaskedLMHead; its output projection is the tied word embeddings
+    (MASKED_LM_PREFIX + "transform/dense/kernel", "transform_dense.kernel", SAME),
+    (MASKED_LM_PREFIX + "transform/dense/bias", "transform_dense.bias", SAME),
+    (MASKED_LM_PREFIX + "transform/LayerNorm/gamma", "transform_layer_norm.gamma", SAME),
+    (MASKED_LM_PREFIX + "transform/LayerNorm/beta", "transform_layer_norm.beta", SAME),
+    (MASKED_LM_PREFIX + "output_bias", "output_bias", SAME),
+)
+NEXT_SENTENCE_WEIGHTS = (  # in the pretrainer's next-sentence Dense layer
+    (NEXT_SENTENCE_PREFIX + "output_weights", "kernel", TRANSPOSE),
+    (NEXT_SENTENCE_PREFIX + "output_bias", "bias", SAME),
+)
 
 
 @dataclasses.dataclass
@@ -77,57 +116,39 @@ class WeightSlot:
         return array.reshape(self.google_shape)
 
 
+def layer_prefix(index):
+    return f"bert/encoder/layer_{index}/"
+
+
+def google_names(num_layers, heads=True):
+    """The Google names of an encoder of `num_layers` layers, both heads' too when `heads`.
+
+    In the order of `encoder_slots` + `pretrainer_slots`'s heads, without building a model.
+    """
+    result = [name for name, _, _ in EMBEDDING_WEIGHTS]
+    for index in range(num_layers):
+        result += [layer_prefix(index) + name for name, _, _ in LAYER_WEIGHTS]
+    result += [name for name, _, _ in POOLER_WEIGHTS]
+    if heads:
+        result += [name for name, _, _ in MASKED_LM_WEIGHTS + NEXT_SENTENCE_WEIGHTS]
+    return result
+
+
 def encoder_slots(encoder):
     """The encoder's weights under Google's `bert/...` names (the pooler included)."""
-    embeddings = encoder.embeddings
-    slots = [
-        WeightSlot("bert/embeddings/word_embeddings", embeddings.word_embeddings.embeddings),
-        WeightSlot(
-            "bert/embeddings/token_type_embeddings", embeddings.token_type_embeddings.embeddings
-        ),
-        WeightSlot("bert/embeddings/position_embeddings", embeddings.position_embeddings),
-        *layer_norm_slots("bert/embeddings/LayerNorm", embeddings.layer_norm),
-    ]
+    slots = _slots(encoder, EMBEDDING_WEIGHTS)
     for index, block in enumerate(encoder.transformer_blocks):
-        prefix = f"bert/encoder/layer_{index}"
-        attention = block.attention
-        for google_name, dense in (
-            ("query", attention._query_dense),
-            ("key", attention._key_dense),
-            ("value", attention._value_dense),
-        ):
-            slots += dense_slots(f"{prefix}/attention/self/{google_name}", dense, RESHAPE)
-        slots += dense_slots(f"{prefix}/attention/output/dense", attention._output_dense, RESHAPE)
-        # The output projection's bias is [hidden] in both layouts.
-        slots[-1].layout = SAME
-        slots += layer_norm_slots(
-            f"{prefix}/attention/output/LayerNorm", block.attention_layer_norm
-        )
-        slots += dense_slots(f"{prefix}/intermediate/dense", block.intermediate_dense)
-        slots += dense_slots(f"{prefix}/output/dense", block.output_dense)
-        slots += layer_norm_slots(f"{prefix}/output/LayerNorm", block.output_layer_norm)
-    slots += dense_slots("bert/pooler/dense", encoder.pooler.dense)
-    return slots
+        slots += _slots(block, LAYER_WEIGHTS, layer_prefix(index))
+    return slots + _slots(encoder, POOLER_WEIGHTS)
 
 
 def masked_lm_slots(masked_lm_head):
     """The masked-LM head; its output projection is the (tied) word embedding table."""
-    return [
-        *dense_slots("cls/predictions/transform/dense", masked_lm_head.transform_dense),
-        *layer_norm_slots(
-            "cls/predictions/transform/LayerNorm", masked_lm_head.transform_layer_norm
-        ),
-        WeightSlot("cls/predictions/output_bias", masked_lm_head.output_bias),
-    ]
+    return _slots(masked_lm_head, MASKED_LM_WEIGHTS)
 
 
 def next_sentence_slots(next_sentence_head):
-    return [
-        WeightSlot(
-            "cls/seq_relationship/output_weights", next_sentence_head.kernel, TRANSPOSE
-        ),
-        WeightSlot("cls/seq_relationship/output_bias", next_sentence_head.bias),
-    ]
+    return _slots(next_sentence_head, NEXT_SENTENCE_WEIGHTS)
 
 
 def pretrainer_slots(pretrainer):
@@ -137,17 +158,10 @@ def pretrainer_slots(pretrainer):
     return slots
 
 
-def dense_slots(prefix, dense, layout=SAME):
+def _slots(layer, weights, prefix=""):
     return [
-        WeightSlot(f"{prefix}/kernel", dense.kernel, layout),
-        WeightSlot(f"{prefix}/bias", dense.bias, layout),
-    ]
-
-
-def layer_norm_slots(prefix, layer_norm):
-    return [
-        WeightSlot(f"{prefix}/gamma", layer_norm.gamma),
-        WeightSlot(f"{prefix}/beta", layer_norm.beta),
+        WeightSlot(prefix + name, operator.attrgetter(path)(layer), layout)
+        for name, path, layout in weights
     ]
 
 
@@ -161,13 +175,9 @@ def has_next_sentence_weights(names):
 
 def build_models(config, names):
     """The encoder, and a `BertPretrainer` over it when `names` include the masked-LM head."""
-    from keras_bert.modeling.encoder import BertEncoder
-
     encoder = BertEncoder(config)
     if not has_masked_lm_weights(names):
         return encoder, None
-    from keras_bert.tasks.pretrainer import BertPretrainer
-
     pretrainer = BertPretrainer(encoder, next_sentence=has_next_sentence_weights(names))
     return encoder, pretrainer
 
@@ -217,7 +227,7 @@ def assign_slots(slots, arrays, source, naming=None, optional_prefixes=()):
     if mismatched:
         problems.append("mis-shaped variable(s): " + "; ".join(mismatched))
     if problems:
-        raise ValueError(f"Checkpoint {source} does not fit the model: " + ". ".join(problems))
+        raise KerasBertError(f"Checkpoint {source} does not fit the model: " + ". ".join(problems))
     for slot, array in values:
         slot.variable.assign(slot.to_ours(array))
     return skipped

@@ -7,6 +7,7 @@ objects and load with `safe_mode=True`.
 import keras
 
 from keras_bert.config import ACTIVATIONS
+from keras_bert.errors import KerasBertError
 
 
 def get_activation(name):
@@ -17,4 +18,4 @@ def get_activation(name):
         return lambda x: keras.activations.gelu(x, approximate=True)
     if name in ACTIVATIONS:
         return keras.activations.get(name)
-    raise ValueError(f"Unknown activation {name!r}; use one of {', '.join(ACTIVATIONS)}.")
+    raise KerasBertError(f"Unknown activation {name!r}; use one of {', '.join(ACTIVATIONS)}.")

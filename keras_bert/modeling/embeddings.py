@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_bert.modeling.initializers import bert_initializer
+from keras_bert.errors import KerasBertError
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
@@ -100,7 +101,7 @@ def check_sequence_length(input_word_ids, max_position_embeddings):
     """A sequence longer than the position table is a clear error, not an opaque slice failure."""
     seq_length = input_word_ids.shape[1]
     if seq_length is not None and seq_length > max_position_embeddings:
-        raise ValueError(
+        raise KerasBertError(
             f"Sequence length {seq_length} exceeds max_position_embeddings "
             f"({max_position_embeddings}) of this BERT; truncate the inputs (the tokenizer's "
             "seq_length) to at most that."

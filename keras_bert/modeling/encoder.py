@@ -9,8 +9,8 @@ encoders works with ours: inputs `input_word_ids`, `input_mask`, `input_type_ids
 import keras
 
 from keras_bert.config import BertConfig
-from keras_bert.modeling.dtype_policy import deserialize_dtype, keep_dtype_policy, serialized_dtype_policy
 from keras_bert.modeling.embeddings import BertEmbeddings
+from keras_bert.modeling.functional_model import FunctionalModel
 from keras_bert.modeling.pooler import Pooler
 from keras_bert.modeling.transformer_block import TransformerBlock
 
@@ -18,7 +18,7 @@ INPUT_NAMES = ("input_word_ids", "input_mask", "input_type_ids")
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
-class BertEncoder(keras.Model):
+class BertEncoder(FunctionalModel):
     """A BERT encoder built from `config` (a `BertConfig` or its dict).
 
     Args:
@@ -90,7 +90,6 @@ class BertEncoder(keras.Model):
         if output_attention_probs:
             outputs["attention_probs"] = attention_probs
         super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
-        keep_dtype_policy(self, dtype)
 
         self.config = config
         self.output_attention_probs = output_attention_probs
@@ -103,16 +102,5 @@ class BertEncoder(keras.Model):
         """The [vocab_size, hidden] word embedding matrix (shared with the masked-LM head)."""
         return self.embeddings.word_embeddings.embeddings
 
-    def get_config(self):
-        return {
-            "config": self.config.to_dict(),
-            "output_attention_probs": self.output_attention_probs,
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": serialized_dtype_policy(self),
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = deserialize_dtype(config)
-        return cls(**config)
+    def constructor_arguments(self):
+        return {"config": self.config.to_dict(), "output_attention_probs": self.output_attention_probs}

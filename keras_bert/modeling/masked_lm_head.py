@@ -14,6 +14,7 @@ from keras import ops
 
 from keras_bert.modeling.activations import get_activation
 from keras_bert.modeling.initializers import bert_initializer
+from keras_bert.errors import KerasBertError
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
@@ -56,7 +57,7 @@ class MaskedLMHead(keras.layers.Layer):
 
     def build(self, sequence_output_shape=None, masked_lm_positions_shape=None):
         if self.word_embeddings is None:
-            raise ValueError("MaskedLMHead needs the encoder's word_embeddings layer to tie to.")
+            raise KerasBertError("MaskedLMHead needs the encoder's word_embeddings layer to tie to.")
         self.transform_dense.build((None, None, self.hidden_size))
         self.transform_layer_norm.build((None, None, self.hidden_size))
         self.output_bias = self.add_weight(

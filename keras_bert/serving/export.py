@@ -11,6 +11,10 @@ import json
 import os
 import tempfile
 
+from keras_bert.data.label_vocabulary import LabelVocabulary
+from keras_bert.errors import KerasBertError
+from keras_bert.tokenization.vocabulary_file import write_vocabulary
+
 DEFAULT_SEQ_LENGTH = 128
 EXPORT_INFO_FILE = "keras_bert_export.json"
 EXPORT_FORMAT = "keras_bert_saved_model"
@@ -28,9 +32,9 @@ def export_saved_model(
     """Export `model` with its tokenizer as one SavedModel at `path`; returns the export info.
 
     Args:
-        model: what `keras_bert.load_checkpoint` returns (its classifier is exported when it
-            has one), a `BertClassifier` (its `tokenizer` travels with it), or a
-            `BertEncoder` (pass `tokenizer=`).
+        model: what `keras_bert.load_checkpoint` or `keras_bert.load_model` returns (a
+            classifier is exported with its head), any task model (its tokenizer travels
+            with it), or a `BertEncoder` (pass `tokenizer=`).
         path: the SavedModel folder to write.
         seq_length: packed length of every input (longer texts are truncated, shorter ones
             padded). Default: the length the classifier was fine-tuned with, else 128.
@@ -105,7 +109,7 @@ def export_preprocessor(
 
     seq_length = int(seq_length)
     if seq_length < 2:
-        raise ValueError(f"seq_length must be at least 2 ([CLS] and [SEP]), got {seq_length}.")
+        raise KerasBertError(f"seq_length must be at least 2 ([CLS] and [SEP]), got {seq_length}.")
     tokenizer = _prepare_tokenizer(tokenizer, None, serving_compatible)
     path = _prepare_output_folder(path, overwrite)
     module = BertPreprocessorModule(tokenizer, seq_length)
@@ -144,16 +148,22 @@ def _model_parts(model, tokenizer):
         parts.update(_classifier_parts(model))
         parts["encoder"] = model.encoder
         parts["tokenizer"] = tokenizer or getattr(model, "tokenizer", None)
+    elif hasattr(model, "encoder") and hasattr(model, "tokenizer"):
+        # A BertPretrainer or BertSentenceEncoder: its encoder, with the model's tokenizer.
+        parts["encoder"] = model.encoder
+        parts["tokenizer"] = tokenizer or model.tokenizer
+        parts["seq_length"] = getattr(model, "seq_length", None)
     elif hasattr(model, "transformer_blocks"):
         parts["encoder"] = model
         parts["tokenizer"] = tokenizer
     else:
         raise TypeError(
-            "export_saved_model takes what keras_bert.load_checkpoint returns, a "
-            f"BertClassifier or a BertEncoder; got {type(model).__name__}."
+            "export_saved_model takes what keras_bert.load_checkpoint returns, a task model "
+            f"(BertClassifier, BertPretrainer, BertSentenceEncoder) or a BertEncoder; got "
+            f"{type(model).__name__}."
         )
     if parts["tokenizer"] is None:
-        raise ValueError(
+        raise KerasBertError(
             "export_saved_model needs a tokenizer: this model has none, so pass "
             "tokenizer=keras_bert.BertTokenizer.from_vocab_file(...)."
         )
@@ -176,11 +186,11 @@ def _check_seq_length(seq_length, config, text_pair):
     seq_length = int(seq_length)
     needed = 3 if text_pair else 2
     if seq_length < needed:
-        raise ValueError(
+        raise KerasBertError(
             f"seq_length must be at least {needed} (room for the special tokens), got {seq_length}."
         )
     if seq_length > config.max_position_embeddings:
-        raise ValueError(
+        raise KerasBertError(
             f"seq_length {seq_length} exceeds the model's max_position_embeddings "
             f"({config.max_position_embeddings})."
         )
@@ -190,7 +200,7 @@ def _check_seq_length(seq_length, config, text_pair):
 def _prepare_tokenizer(tokenizer, config, serving_compatible):
     """The tokenizer to export: checked against the encoder, restricted for TF Serving."""
     if config is not None and tokenizer.vocab_size > config.vocab_size:
-        raise ValueError(
+        raise KerasBertError(
             f"The tokenizer's vocabulary has {tokenizer.vocab_size} tokens but the encoder "
             f"embeds only {config.vocab_size} (vocab_size in bert_config.json)."
         )
@@ -202,7 +212,7 @@ def _prepare_tokenizer(tokenizer, config, serving_compatible):
 def _prepare_output_folder(path, overwrite):
     path = os.fspath(path)
     if os.path.isfile(path):
-        raise ValueError(f"Export path {path} is a file; give a folder for the SavedModel.")
+        raise KerasBertError(f"Export path {path} is a file; give a folder for the SavedModel.")
     if os.path.isdir(path) and os.listdir(path):
         if not overwrite:
             raise FileExistsError(
@@ -221,8 +231,7 @@ def _attach_assets(module, folder, tokenizer, config, info):
     import tensorflow as tf
 
     vocab_file = os.path.join(folder, "vocab.txt")
-    with open(vocab_file, "w", encoding="utf-8") as file:
-        file.write("".join(f"{token}\n" for token in tokenizer.vocabulary))
+    write_vocabulary(tokenizer.vocabulary, vocab_file)
     module.vocab_file = tf.saved_model.Asset(vocab_file)
     if config is not None:
         config_file = os.path.join(folder, "bert_config.json")
@@ -230,8 +239,7 @@ def _attach_assets(module, folder, tokenizer, config, info):
         module.bert_config_file = tf.saved_model.Asset(config_file)
     if info.get("labels"):
         labels_file = os.path.join(folder, "labels.txt")
-        with open(labels_file, "w", encoding="utf-8") as file:
-            file.write("".join(f"{label}\n" for label in info["labels"]))
+        LabelVocabulary(info["labels"]).save(labels_file)
         module.labels_file = tf.saved_model.Asset(labels_file)
     info_file = os.path.join(folder, EXPORT_INFO_FILE)
     with open(info_file, "w", encoding="utf-8") as file:

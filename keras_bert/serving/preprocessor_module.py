@@ -15,6 +15,7 @@ that consumes the packed inputs was exported for it too.
 """
 
 import tensorflow as tf
+from keras_bert.errors import KerasBertError
 
 # How many segments `bert_pack_inputs` is traced for (single texts and pairs).
 MAX_SEGMENTS = 2
@@ -62,12 +63,12 @@ class BertPreprocessorModule(tf.Module):
             of ids; longer inputs are truncated to `seq_length`, shorter ones padded.
             """
             if seq_length != exported_length:
-                raise ValueError(
+                raise KerasBertError(
                     f"This preprocessor was exported for seq_length={exported_length}, "
                     f"not {seq_length}."
                 )
             if not 1 <= len(segments) <= MAX_SEGMENTS:
-                raise ValueError(f"bert_pack_inputs takes 1 to {MAX_SEGMENTS} segments.")
+                raise KerasBertError(f"bert_pack_inputs takes 1 to {MAX_SEGMENTS} segments.")
             flat = [_merge_inner_dims(segment) for segment in segments]
             return _as_int32(self.tokenizer.pack(flat, seq_length=exported_length))
 

@@ -10,6 +10,7 @@ this list right after it is written, so that failure happens at export time inst
 """
 
 import os
+from keras_bert.errors import KerasBertError
 
 # tf-text ops that the stock TF Serving build links (tf-text's classic tokenizer ops).
 TF_SERVING_TF_TEXT_OPS = frozenset(
@@ -60,7 +61,7 @@ def check_tf_serving_ops(path):
     """Raise ValueError naming every op in the SavedModel that stock TF Serving cannot run."""
     missing = ops_missing_from_tf_serving(path)
     if missing:
-        raise ValueError(
+        raise KerasBertError(
             f"The SavedModel at {path} uses op(s) that the stock TensorFlow Serving model "
             f"server does not have: {', '.join(missing)}. Export with a tokenizer restricted "
             "to TF Serving's tf-text ops (serving_compatible=True) or serve it with a model "

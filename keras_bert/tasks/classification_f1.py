@@ -13,6 +13,7 @@ scikit-learn with `labels=range(num_classes)` and `zero_division=0`.
 
 import keras
 from keras import ops
+from keras_bert.errors import KerasBertError
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
@@ -24,9 +25,9 @@ class ClassificationF1(keras.metrics.Metric):
         if average is None:
             average = "binary" if num_classes == 2 else "macro"
         if average not in ("binary", "macro"):
-            raise ValueError(f"average must be 'binary' or 'macro', got {average!r}.")
+            raise KerasBertError(f"average must be 'binary' or 'macro', got {average!r}.")
         if average == "binary" and num_classes != 2:
-            raise ValueError(f"Binary F1 needs 2 classes, got num_classes={num_classes}.")
+            raise KerasBertError(f"Binary F1 needs 2 classes, got num_classes={num_classes}.")
         self.num_classes = num_classes
         self.average = average
         self.confusion = self.add_variable(

@@ -16,17 +16,19 @@ pack them the same way.
 import keras
 import numpy as np
 
-from keras_bert.modeling.dtype_policy import deserialize_dtype, keep_dtype_policy, serialized_dtype_policy
 from keras_bert.modeling.encoder import INPUT_NAMES
+from keras_bert.modeling.functional_model import FunctionalModel
 from keras_bert.modeling.initializers import bert_initializer
+from keras_bert.tokenization.bert_tokenizer import BertTokenizer  # noqa: F401  (registers it)
 from keras_bert.tasks.classification_f1 import ClassificationF1
+from keras_bert.errors import KerasBertError
 
 DEFAULT_SEQ_LENGTH = 128
 POOLING_MODES = ("cls", "mean")
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
-class BertClassifier(keras.Model):
+class BertClassifier(FunctionalModel):
     """Encoder inputs (dict) → class logits [batch, num_classes] (float32).
 
     Args:
@@ -39,11 +41,9 @@ class BertClassifier(keras.Model):
             pack texts to it (None: 128).
         pooling: "cls" (BERT's pooled [CLS] output) or "mean" (the sequence output averaged
             over real tokens, padding excluded).
-
-    Attributes:
-        tokenizer: a `BertTokenizer` (None until set); set when the classifier is built from
-            a model folder or checkpoint so it travels with the model to `predict_texts` and
-            SavedModel export. Not part of `get_config`: a tokenizer is not a Keras object.
+        tokenizer: the `BertTokenizer` whose ids the encoder was trained on. It is part of the
+            model (its `get_config`, its saved assets), so `predict_texts`, saving and export
+            need nothing else; None only for a model that will only see ids.
     """
 
     def __init__(
@@ -55,16 +55,17 @@ class BertClassifier(keras.Model):
         text_pair=False,
         seq_length=None,
         pooling="cls",
+        tokenizer=None,
         **kwargs,
     ):
         if pooling not in POOLING_MODES:
-            raise ValueError(f"pooling must be one of {', '.join(POOLING_MODES)}, got {pooling!r}.")
+            raise KerasBertError(f"pooling must be one of {', '.join(POOLING_MODES)}, got {pooling!r}.")
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-            raise ValueError(f"num_classes must be an integer ≥ 2, got {num_classes!r}.")
+            raise KerasBertError(f"num_classes must be an integer ≥ 2, got {num_classes!r}.")
         if labels is not None:
             labels = [str(label) for label in labels]
             if len(labels) != num_classes:
-                raise ValueError(
+                raise KerasBertError(
                     f"{len(labels)} label names given for num_classes={num_classes}: {labels!r}."
                 )
         dtype = kwargs.pop("dtype", None)
@@ -91,7 +92,6 @@ class BertClassifier(keras.Model):
         # A float32 identity: softmax and cross-entropy stay in float32 under mixed precision.
         logits = keras.layers.Activation("linear", dtype="float32", name="logits")(logits)
         super().__init__(inputs=inputs, outputs=logits, dtype=dtype, **kwargs)
-        keep_dtype_policy(self, dtype)
 
         self.encoder = encoder
         self.num_classes = num_classes
@@ -102,7 +102,7 @@ class BertClassifier(keras.Model):
         self.pooling = pooling
         self.classifier_dropout = dropout_layer
         self.classifier_dense = dense
-        self.tokenizer = None
+        self.tokenizer = tokenizer
 
     @property
     def label_names(self):
@@ -132,22 +132,22 @@ class BertClassifier(keras.Model):
             (probabilities [n, num_classes] float32 numpy, predicted label names [n]).
         """
         if self.tokenizer is None:
-            raise ValueError(
-                "This BertClassifier has no tokenizer; set `classifier.tokenizer` (a "
-                "BertTokenizer) or load it with keras_bert.load_checkpoint."
+            raise KerasBertError(
+                "This BertClassifier has no tokenizer; build it with tokenizer=BertTokenizer(...) "
+                "or load a model folder with keras_bert.load_model."
             )
         import tensorflow as tf
 
         texts = list(texts)
         if self.text_pair and text_pairs is None:
-            raise ValueError("This classifier was trained on text pairs; pass text_pairs too.")
+            raise KerasBertError("This classifier was trained on text pairs; pass text_pairs too.")
         if not self.text_pair and text_pairs is not None:
-            raise ValueError("This classifier was trained on single texts; text_pairs must be None.")
+            raise KerasBertError("This classifier was trained on single texts; text_pairs must be None.")
         seq_length = self.seq_length or DEFAULT_SEQ_LENGTH
         if text_pairs is not None:
             text_pairs = list(text_pairs)
             if len(text_pairs) != len(texts):
-                raise ValueError(f"{len(texts)} texts but {len(text_pairs)} text_pairs.")
+                raise KerasBertError(f"{len(texts)} texts but {len(text_pairs)} text_pairs.")
             strings = tf.data.Dataset.from_tensor_slices((texts, text_pairs))
         else:
             strings = tf.data.Dataset.from_tensor_slices((texts,))
@@ -165,22 +165,14 @@ class BertClassifier(keras.Model):
         names = self.label_names
         return probabilities, [names[i] for i in probabilities.argmax(axis=-1)]
 
-    def get_config(self):
+    def constructor_arguments(self):
         return {
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "encoder": self.encoder,
             "num_classes": self.num_classes,
             "dropout": self.dropout,
             "labels": self.labels,
             "text_pair": self.text_pair,
             "seq_length": self.seq_length,
             "pooling": self.pooling,
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": serialized_dtype_policy(self),
+            "tokenizer": self.tokenizer,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = deserialize_dtype(config)
-        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
-        return cls(**config)

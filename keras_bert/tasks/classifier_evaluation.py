@@ -9,6 +9,7 @@ import numpy as np
 
 from keras_bert.data.label_vocabulary import LabelVocabulary
 from keras_bert.tasks.classification_f1 import ClassificationF1
+from keras_bert.errors import KerasBertError
 
 
 def score_predictions(true_ids, probabilities, label_names):
@@ -43,7 +44,7 @@ def evaluate_classifier(classifier, examples, batch_size=32, verbose="auto", ret
     for writing each row's prediction without running the model a second time.
     """
     if examples.labels is None:
-        raise ValueError(f"{examples.path} was read without labels; evaluation needs them.")
+        raise KerasBertError(f"{examples.path} was read without labels; evaluation needs them.")
     names = classifier.label_names
     true_ids = LabelVocabulary(names).ids(examples.labels)
     probabilities, predicted = classifier.predict_texts(

@@ -16,6 +16,7 @@ from keras_bert.training.learning_rates import default_finetuning_rate
 from keras_bert.training.optimizers import create_optimizer
 from keras_bert.training.step_history import StepHistory
 from keras_bert.training.tensorboard_scalars import StepTensorBoard
+from keras_bert.errors import KerasBertError
 
 HISTORY_FILE = "history.json"
 CURVES_FILE = "training_curves.png"
@@ -52,13 +53,13 @@ def finetune_classifier(
             and `training_curves.png` there.
     """
     if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs!r}.")
+        raise KerasBertError(f"epochs must be at least 1, got {epochs!r}.")
     if not 0.0 <= warmup_fraction < 1.0:
-        raise ValueError(f"warmup_fraction must be in [0, 1), got {warmup_fraction!r}.")
+        raise KerasBertError(f"warmup_fraction must be in [0, 1), got {warmup_fraction!r}.")
     if steps_per_epoch is None:
         steps_per_epoch = int(train_data.cardinality())
         if steps_per_epoch < 0:
-            raise ValueError(
+            raise KerasBertError(
                 "The training dataset's length is unknown; pass steps_per_epoch (batches per "
                 "epoch) so the learning-rate schedule can span the run."
             )

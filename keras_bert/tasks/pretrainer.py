@@ -3,7 +3,7 @@
 The pretraining data (`keras_bert.data`) yields `(x, y)` batches:
 
     x = {input_word_ids, input_mask, input_type_ids: int32 [b, seq],
-         masked_lm_positions: int32 [b, max_predictions_per_seq]}
+         masked_lm_positions: int32 [b, max_predictions]}
     y = {masked_lm_ids: int32 [b, p], masked_lm_weights: float32 [b, p] (1 real, 0 padding),
          next_sentence_labels: int32 [b] (0 = actual next sentence, 1 = random; absent in
          MLM-only mode)}
@@ -17,16 +17,18 @@ precision policy, so softmax and losses never run in float16.
 import keras
 from keras import ops
 
-from keras_bert.modeling.dtype_policy import deserialize_dtype, keep_dtype_policy, serialized_dtype_policy
 from keras_bert.modeling.encoder import INPUT_NAMES, BertEncoder  # noqa: F401  (registers BertEncoder for from_config)
+from keras_bert.modeling.functional_model import FunctionalModel
 from keras_bert.modeling.initializers import bert_initializer
+from keras_bert.tokenization.bert_tokenizer import BertTokenizer  # noqa: F401  (registers it)
 from keras_bert.modeling.masked_lm_head import MaskedLMHead
+from keras_bert.errors import KerasBertError
 
 MASKED_LM_POSITIONS = "masked_lm_positions"
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
-class BertPretrainer(keras.Model):
+class BertPretrainer(FunctionalModel):
     """A `BertEncoder` with the masked-LM head and, optionally, the next-sentence head.
 
     Args:
@@ -34,11 +36,13 @@ class BertPretrainer(keras.Model):
             word embedding matrix (tied, as in BERT).
         next_sentence: add the next-sentence head and loss; False for MLM-only pretraining
             (RoBERTa style), where `y` has no `next_sentence_labels`.
+        tokenizer: the `BertTokenizer` of the pretraining data; part of the model (its
+            config and saved assets), so a pretrained folder carries its vocabulary.
 
     Call: `x` (dict above) → {"mlm_logits": [b, p, vocab], "nsp_logits": [b, 2]}, float32.
     """
 
-    def __init__(self, encoder, next_sentence=True, **kwargs):
+    def __init__(self, encoder, next_sentence=True, tokenizer=None, **kwargs):
         config = encoder.config
         dtype = kwargs.pop("dtype", None)
         masked_lm_head = MaskedLMHead(
@@ -78,12 +82,12 @@ class BertPretrainer(keras.Model):
                 "linear", dtype="float32", name="nsp_logits"
             )(nsp_logits)
         super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
-        keep_dtype_policy(self, dtype)
 
         self.encoder = encoder
         self.next_sentence = next_sentence
         self.masked_lm_head = masked_lm_head
         self.next_sentence_head = next_sentence_head
+        self.tokenizer = tokenizer
 
         self.mlm_loss_tracker = keras.metrics.Mean(name="mlm_loss")
         self.mlm_accuracy = keras.metrics.SparseCategoricalAccuracy(name="mlm_accuracy")
@@ -95,7 +99,7 @@ class BertPretrainer(keras.Model):
         """Like `keras.Model.compile`; the losses and metrics are built in, so pass neither."""
         for argument in ("loss", "metrics", "weighted_metrics", "loss_weights"):
             if kwargs.get(argument) is not None:
-                raise ValueError(
+                raise KerasBertError(
                     f"BertPretrainer computes its own losses and metrics; do not pass "
                     f"`{argument}` to compile()."
                 )
@@ -128,7 +132,7 @@ class BertPretrainer(keras.Model):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if y is None:
-            raise ValueError(
+            raise KerasBertError(
                 "BertPretrainer needs targets: fit/evaluate on (x, y) with y = "
                 "{masked_lm_ids, masked_lm_weights, next_sentence_labels}."
             )
@@ -161,23 +165,11 @@ class BertPretrainer(keras.Model):
                 if missing == ["next_sentence_labels"]
                 else ""
             )
-            raise ValueError(f"Pretraining targets lack {', '.join(missing)}{hint}.")
+            raise KerasBertError(f"Pretraining targets lack {', '.join(missing)}{hint}.")
 
-    def get_config(self):
-        return {
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "next_sentence": self.next_sentence,
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": serialized_dtype_policy(self),
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = deserialize_dtype(config)
+    def constructor_arguments(self):
         # Rebuilding from the encoder re-ties the masked-LM head to its word embeddings.
-        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
-        return cls(**config)
+        return {"encoder": self.encoder, "next_sentence": self.next_sentence, "tokenizer": self.tokenizer}
 
 
 def scale_for_replicas(loss):

@@ -1,12 +1,13 @@
 """`BertTokenizer`: text to BERT ids inside the TensorFlow graph, with Google's semantics.
 
-It is a `tf.Module` holding its vocabulary and lookup table, so one object serves eager
-calls, `tf.function`, `tf.data.Dataset.map` and `tf.saved_model.save` (the vocabulary is
-saved with the model; a vocabulary read from a file is also attached as a SavedModel asset).
+It is a Keras layer (so a tf.Module) holding its vocabulary and lookup table, so one object
+serves eager calls, `tf.function`, `tf.data.Dataset.map`, `tf.saved_model.save` and Keras
+model saving (the vocabulary is the layer's asset).
 """
 
 import os
 
+import keras
 import tensorflow as tf
 import tensorflow_text as tf_text
 
@@ -20,7 +21,9 @@ from keras_bert.tokenization.vocabulary_file import (
     UNK_TOKEN,
     check_special_tokens,
     read_vocabulary,
+    write_vocabulary,
 )
+from keras_bert.errors import KerasBertError
 
 # Google's WordpieceTokenizer turns a word of more characters than this into one [UNK].
 MAX_CHARS_PER_WORD = 200
@@ -29,45 +32,65 @@ MAX_CHARS_PER_WORD = 200
 _MAX_BYTES_PER_WORD = 4 * MAX_CHARS_PER_WORD
 
 WORDPIECE_IMPLEMENTATIONS = ("lookup_table", "fast")
+# The file name of the vocabulary among a saved model's assets.
+VOCAB_ASSET = "vocab.txt"
 
 
-class BertTokenizer(tf.Module):
+@keras.saving.register_keras_serializable(package="keras_bert")
+class BertTokenizer(keras.layers.Layer):
     """Google's BERT tokenization (BasicTokenizer + greedy longest-match WordPiece) in-graph.
 
     Args:
         vocabulary: list of tokens, index = id. Must contain [PAD] [UNK] [CLS] [SEP] [MASK].
-            As in Google's `load_vocab`, a token listed twice keeps its last id.
+            As in Google's `load_vocab`, a token listed twice keeps its last id. None only
+            while a saved model is being loaded: `load_assets` then sets it.
         lowercase: lowercase, then strip accents (NFD without category Mn), as Google's
             uncased models do.
         wordpiece_implementation: "lookup_table" (default) uses tf-text's
             `WordpieceTokenizer` over a hash table, ops that TensorFlow Serving's bundled
             tf-text provides. "fast" uses `FastWordpieceTokenizer` (same ids, a newer op).
+        vocab_file: where `vocabulary` was read from, for error messages and as a SavedModel
+            asset.
 
     Bad input: empty or whitespace-only texts give no tokens (`encode` → `[CLS] [SEP]`);
     invalid UTF-8 bytes are dropped (see `normalization.normalize_text`); texts that do not
     fit `seq_length` are truncated and counted (`encode(..., return_truncated=True)`).
+
+    It is a Keras layer, as keras-hub's tokenizers are, so a task model holds it in its own
+    `get_config`: the vocabulary travels as an asset (`vocab.txt`, written by `save_assets`)
+    of the model folder or `.keras` file, not inside the JSON config.
     """
 
     def __init__(
         self,
-        vocabulary,
+        vocabulary=None,
         lowercase=True,
         wordpiece_implementation="lookup_table",
         vocab_file=None,
-        name=None,
+        **kwargs,
     ):
-        super().__init__(name=name)
-        vocabulary = [str(token) for token in vocabulary]
-        check_special_tokens(vocabulary, source=vocab_file or "the vocabulary")
+        super().__init__(**kwargs)
         if wordpiece_implementation not in WORDPIECE_IMPLEMENTATIONS:
-            raise ValueError(
+            raise KerasBertError(
                 f"wordpiece_implementation must be one of {WORDPIECE_IMPLEMENTATIONS}, "
                 f"got {wordpiece_implementation!r}"
             )
-        # A tuple set past tf.Module's tracking: 30k strings need no checkpoint dependency.
-        object.__setattr__(self, "_tokens", tuple(vocabulary))
         self.lowercase = bool(lowercase)
         self.wordpiece_implementation = wordpiece_implementation
+        # Not tracked: traced helpers, rebuilt on demand (their keys are not strings).
+        object.__setattr__(self, "_encode_functions", {})
+        object.__setattr__(self, "_tokens", None)
+        self.built = True  # no weights: nothing to build
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary, vocab_file=vocab_file)
+
+    def set_vocabulary(self, vocabulary, vocab_file=None):
+        """Build the lookup tables for `vocabulary` (a list of tokens, index = id)."""
+        vocabulary = [str(token) for token in vocabulary]
+        check_special_tokens(vocabulary, source=vocab_file or "the vocabulary")
+        # A tuple set past tracking: 30k strings need no checkpoint dependency.
+        object.__setattr__(self, "_tokens", tuple(vocabulary))
+        object.__setattr__(self, "_encode_functions", {})
         self.vocab_size = len(vocabulary)
         ids = {token: index for index, token in enumerate(vocabulary)}  # last one wins
         self.pad_id = ids[PAD_TOKEN]
@@ -88,7 +111,7 @@ class BertTokenizer(tf.Module):
         )
         # The longest token bounds the substrings WordPiece needs to try: same result, faster.
         longest = max(len(token[2:] if token.startswith("##") else token) for token in ids)
-        if wordpiece_implementation == "lookup_table":
+        if self.wordpiece_implementation == "lookup_table":
             self._wordpiece = tf_text.WordpieceTokenizer(
                 self._token_to_id,
                 suffix_indicator="##",
@@ -109,12 +132,33 @@ class BertTokenizer(tf.Module):
                 support_detokenization=False,
             )
         self.packer = BertInputPacker(self.cls_id, self.sep_id, self.pad_id)
-        # Not tracked: traced helpers, rebuilt on demand (their keys are not strings).
-        object.__setattr__(self, "_encode_functions", {})
+
+    # Keras serialisation: the vocabulary is an asset, the rest is the config. ---------------
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            vocabulary=None,  # saved as an asset (save_assets), not inside the JSON
+            lowercase=self.lowercase,
+            wordpiece_implementation=self.wordpiece_implementation,
+        )
+        return config
+
+    def save_assets(self, dir_path):
+        write_vocabulary(self.vocabulary, os.path.join(dir_path, VOCAB_ASSET))
+
+    def load_assets(self, dir_path):
+        self.set_vocabulary(read_vocabulary(os.path.join(dir_path, VOCAB_ASSET)))
+
+    def call(self, texts):
+        """Keras's call: texts → ragged word-piece ids (`tokenize`)."""
+        return self.tokenize(texts)
 
     @property
     def vocabulary(self):
         """The tokens, index = id (a new list each time)."""
+        if self._tokens is None:
+            raise KerasBertError("This BertTokenizer has no vocabulary yet (set_vocabulary).")
         return list(self._tokens)
 
     @classmethod
@@ -256,13 +300,6 @@ class BertTokenizer(tf.Module):
         """Pack already tokenized ragged id segments (one or two) into encoder inputs."""
         return self.packer(segments, seq_length)
 
-    def get_config(self):
-        return {
-            "vocabulary": self.vocabulary,
-            "lowercase": self.lowercase,
-            "wordpiece_implementation": self.wordpiece_implementation,
-        }
-
 
 def _as_string_batch(texts):
     """(a [batch] tf.string tensor, whether the input was a single string)."""
@@ -273,5 +310,5 @@ def _as_string_batch(texts):
     if texts.shape.rank == 0:
         return tf.expand_dims(texts, 0), True
     if texts.shape.rank != 1:
-        raise ValueError(f"expected a string or a 1-D batch of strings, got shape {texts.shape}")
+        raise KerasBertError(f"expected a string or a 1-D batch of strings, got shape {texts.shape}")
     return texts, False

@@ -11,6 +11,7 @@ by any TensorFlow Serving build.
 """
 
 import tensorflow as tf
+from keras_bert.errors import KerasBertError
 
 
 def truncated_lengths(first_lengths, second_lengths, budget):
@@ -60,10 +61,10 @@ class BertInputPacker(tf.Module):
             segments = [segments]
         segments = [self._as_ragged_ids(segment) for segment in segments]
         if len(segments) not in (1, 2):
-            raise ValueError(f"can pack one or two segments, got {len(segments)}")
+            raise KerasBertError(f"can pack one or two segments, got {len(segments)}")
         budget = int(seq_length) - len(segments) - 1  # room left after [CLS] and the [SEP]s
         if budget < len(segments):
-            raise ValueError(f"seq_length={seq_length} leaves no room for tokens")
+            raise KerasBertError(f"seq_length={seq_length} leaves no room for tokens")
 
         lengths = [segment.row_lengths() for segment in segments]
         if len(segments) == 1:

@@ -21,6 +21,7 @@ from tensorflow_text.tools.wordpiece_vocab import wordpiece_tokenizer_learner_li
 
 from keras_bert.tokenization import normalization
 from keras_bert.tokenization.vocabulary_file import SPECIAL_TOKENS, write_vocabulary
+from keras_bert.errors import KerasBertError
 
 _BATCH_SIZE = 1024
 
@@ -111,7 +112,7 @@ def train_vocabulary(
     cjk_tokens = [word for word, _ in cjk_counts.most_common()]
     learned_size = size - len(cjk_tokens)
     if learned_size <= len(SPECIAL_TOKENS):
-        raise ValueError(
+        raise KerasBertError(
             f"size={size} is too small: the corpus has {len(cjk_tokens)} distinct CJK "
             f"characters, which are all kept, plus {len(SPECIAL_TOKENS)} special tokens"
         )

@@ -12,6 +12,8 @@ import os
 import time
 
 import keras
+from keras_bert.errors import KerasBertError
+from keras_bert.text_files import read_json
 
 STATE_FILE = "checkpoint.json"
 
@@ -25,10 +27,9 @@ def read_checkpoint_state(directory):
     path = os.path.join(directory, STATE_FILE)
     if not os.path.isfile(path):
         return None
-    with open(path, encoding="utf-8") as file:
-        state = json.load(file)
+    state = read_json(path, "checkpoint state", expect=dict)
     if not os.path.isfile(os.path.join(directory, state["file"])):
-        raise ValueError(f"{path} names {state['file']}, which is missing; delete {directory} to start over.")
+        raise KerasBertError(f"{path} names {state['file']}, which is missing; delete {directory} to start over.")
     return state
 
 
@@ -53,7 +54,7 @@ def restore_latest_checkpoint(model, directory):
     if state is None:
         return 0
     if model.optimizer is None:
-        raise ValueError("Compile the model before restoring a checkpoint (it holds optimizer state).")
+        raise KerasBertError("Compile the model before restoring a checkpoint (it holds optimizer state).")
     with model.distribute_strategy.scope():
         # The optimizer's slots must exist before its saved values can be loaded into them.
         model.optimizer.build(model.trainable_variables)

@@ -5,6 +5,7 @@ batch across the replicas and all-reduces the gradients.
 """
 
 import tensorflow as tf
+from keras_bert.errors import KerasBertError
 
 STRATEGIES = ("auto", "default", "mirrored", "multi_worker_mirrored", "tpu")
 
@@ -30,6 +31,6 @@ def resolve_strategy(strategy=None):
             tf.config.experimental_connect_to_cluster(resolver)
             tf.tpu.experimental.initialize_tpu_system(resolver)
         except (ValueError, RuntimeError, tf.errors.OpError) as error:
-            raise ValueError(f"No TPU reachable for strategy 'tpu': {error}") from None
+            raise KerasBertError(f"No TPU reachable for strategy 'tpu': {error}") from None
         return tf.distribute.TPUStrategy(resolver)
-    raise ValueError(f"Unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}.")
+    raise KerasBertError(f"Unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}.")

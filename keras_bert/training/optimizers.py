@@ -8,6 +8,7 @@ shifts activations. Gradients are clipped to a global norm of 1.0, as in BERT.
 import keras
 
 from keras_bert.training.schedules import WarmupLinearDecay
+from keras_bert.errors import KerasBertError
 
 OPTIMIZERS = ("adamw", "lamb")
 # Keras names LayerNorm weights `gamma` / `beta`; biases end in `bias` (also `output_bias`).
@@ -36,9 +37,9 @@ def create_optimizer(
         global_clipnorm: clip the gradients' global norm to this (None: no clipping).
     """
     if name not in OPTIMIZERS:
-        raise ValueError(f"Unknown optimizer {name!r}; use one of {', '.join(OPTIMIZERS)}.")
+        raise KerasBertError(f"Unknown optimizer {name!r}; use one of {', '.join(OPTIMIZERS)}.")
     if not isinstance(accumulation_steps, int) or accumulation_steps < 1:
-        raise ValueError(f"accumulation_steps must be an integer >= 1, got {accumulation_steps!r}.")
+        raise KerasBertError(f"accumulation_steps must be an integer >= 1, got {accumulation_steps!r}.")
     if warmup_steps is None:
         warmup_steps = min(total_steps // 10, 10_000)
     # Keras evaluates the schedule at the micro-batch count, so scale both ends by it.

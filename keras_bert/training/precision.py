@@ -5,6 +5,7 @@ Task models cast their logits to float32, so softmax and losses stay exact; unde
 """
 
 import keras
+from keras_bert.errors import KerasBertError
 
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
@@ -14,6 +15,6 @@ def set_precision(precision):
     if precision in (None, "", "none", "off"):
         precision = "float32"
     if precision not in PRECISIONS:
-        raise ValueError(f"Unknown precision {precision!r}; use one of {', '.join(PRECISIONS)}.")
+        raise KerasBertError(f"Unknown precision {precision!r}; use one of {', '.join(PRECISIONS)}.")
     keras.mixed_precision.set_global_policy(precision)
     return precision

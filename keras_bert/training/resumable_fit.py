@@ -17,6 +17,7 @@ from keras_bert.training.checkpoints import StepCheckpoint, restore_latest_check
 from keras_bert.training.curves import plot_training_curves
 from keras_bert.training.step_history import StepHistory
 from keras_bert.training.tensorboard_scalars import StepTensorBoard
+from keras_bert.errors import KerasBertError
 
 CHECKPOINT_DIR = "checkpoints"
 LOG_DIR = "logs"
@@ -80,9 +81,9 @@ def fit_resumable(
     lines). Returns a `FitResult`.
     """
     if not isinstance(total_steps, int) or total_steps <= 0:
-        raise ValueError(f"total_steps must be a positive integer, got {total_steps!r}.")
+        raise KerasBertError(f"total_steps must be a positive integer, got {total_steps!r}.")
     if not isinstance(checkpoint_every, int) or checkpoint_every <= 0:
-        raise ValueError(f"checkpoint_every must be a positive integer, got {checkpoint_every!r}.")
+        raise KerasBertError(f"checkpoint_every must be a positive integer, got {checkpoint_every!r}.")
     checkpoint_every = min(checkpoint_every, total_steps)
     log_every = log_every or max(1, min(50, checkpoint_every // 4))
     os.makedirs(out_dir, exist_ok=True)

@@ -9,6 +9,7 @@ the decay starts at the peak when warm-up ends.)
 
 import keras
 from keras import ops
+from keras_bert.errors import KerasBertError
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
@@ -22,11 +23,11 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(self, peak_learning_rate, warmup_steps, total_steps):
         if not peak_learning_rate > 0:
-            raise ValueError(f"peak_learning_rate must be positive, got {peak_learning_rate!r}.")
+            raise KerasBertError(f"peak_learning_rate must be positive, got {peak_learning_rate!r}.")
         if not isinstance(total_steps, int) or total_steps <= 0:
-            raise ValueError(f"total_steps must be a positive integer, got {total_steps!r}.")
+            raise KerasBertError(f"total_steps must be a positive integer, got {total_steps!r}.")
         if not isinstance(warmup_steps, int) or not 0 <= warmup_steps < total_steps:
-            raise ValueError(
+            raise KerasBertError(
                 f"warmup_steps must be an integer in [0, total_steps={total_steps}), "
                 f"got {warmup_steps!r}."
             )

@@ -9,13 +9,13 @@ import json
 import os
 
 import keras
+from keras_bert.text_files import read_json
 
 
 def load_history(path):
     if not os.path.isfile(path):
         return {"train": [], "validation": []}
-    with open(path, encoding="utf-8") as file:
-        return json.load(file)
+    return read_json(path, "training history", expect=dict)
 
 
 class StepHistory(keras.callbacks.Callback):

@@ -11,6 +11,7 @@ import unicodedata
 import numpy as np
 
 from keras_bert.modeling.encoder import BertEncoder
+from keras_bert.errors import KerasBertError
 
 # Font families that carry CJK glyphs, in order of preference, if installed.
 CJK_FONT_FAMILIES = (
@@ -53,7 +54,7 @@ def plot_attention(encoder, tokenizer, text, path, layer=-1, text_pair=None, seq
     tokens, probs = attention_probabilities(encoder, tokenizer, text, text_pair, seq_length)
     num_layers = probs.shape[0]
     if not -num_layers <= layer < num_layers:
-        raise ValueError(f"layer {layer} does not exist: this BERT has {num_layers} layers.")
+        raise KerasBertError(f"layer {layer} does not exist: this BERT has {num_layers} layers.")
     layer_index = layer % num_layers
     heads = probs[layer_index]
     font = _cjk_font_family() if _has_cjk(tokens) else None

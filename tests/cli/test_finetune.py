@@ -65,18 +65,21 @@ def finetuned(task):
 
 
 def test_finetune_writes_a_classifier_folder_that_learned(finetuned):
-    files = set(os.listdir(finetuned))
-    assert {"bert_config.json", "vocab.txt", "keras_bert.json", "encoder.weights.h5",
-            "classifier.weights.h5", "labels.txt", "history.json", "training_curves.png",
-            "summary.json", "logs"} <= files
-    metadata = json.loads((finetuned / "keras_bert.json").read_text())
-    assert metadata["task"] == "classifier" and metadata["labels"] == ["neg", "pos"]
-    assert metadata["num_classes"] == 2 and metadata["seq_length"] == 16 and not metadata["text_pair"]
-    assert metadata["pooling"] == "cls"  # --pooling auto, random init: BERT's pooled [CLS] output
+    from keras_bert.interop.native import read_metadata
+    from keras_bert.workflows.classifier_folder import load_classifier
+
+    # The model's own files are the model format's business (tests/tasks); these are the job's.
+    assert {"keras_bert.json", "history.json", "training_curves.png", "summary.json", "logs"} <= set(
+        os.listdir(finetuned)
+    )
+    classifier = load_classifier(str(finetuned))
+    assert classifier.label_names == ["neg", "pos"] and classifier.seq_length == 16 and not classifier.text_pair
+    assert classifier.pooling == "cls"  # --pooling auto, random init: BERT's pooled [CLS] output
+    metadata = read_metadata(str(finetuned))
+    assert metadata["task"] == "classifier"
     assert metadata["data"]["text_column"] == "sentence" and metadata["data"]["quoting"] is False
     # No --learning-rate: the rate for bert_tiny's width was used and recorded.
     assert metadata["finetuning"]["learning_rate"] == default_finetuning_rate(128)
-    assert (finetuned / "labels.txt").read_text() == "neg\npos\n"
     summary = json.loads((finetuned / "summary.json").read_text())
     assert summary["train_examples"] == 320
     assert summary["dev"]["accuracy"] > 0.9  # chance is 0.5
@@ -88,8 +91,8 @@ def test_finetune_writes_a_classifier_folder_that_learned(finetuned):
 def test_evaluate_prints_scores_and_plots(task, finetuned, capsys, tmp_path):
     root, _ = task
     plot, scores_file = tmp_path / "confusion.png", tmp_path / "scores.json"
-    code = main(["evaluate", "--model", str(finetuned), "--data", str(root / "test.tsv"),
-                 "--plot", str(plot), "--output", str(scores_file)])
+    code = main(["evaluate", "--model", str(finetuned), "--input", str(root / "test.tsv"),
+                 "--plot", str(plot), "--out", str(scores_file)])
     assert code == 0
     printed = capsys.readouterr().out
     assert "accuracy:" in printed and "confusion matrix" in printed and "f1 (binary)" in printed
@@ -103,8 +106,8 @@ def test_evaluate_prints_scores_and_plots(task, finetuned, capsys, tmp_path):
 def test_evaluate_writes_each_rows_prediction_beside_its_true_label(task, finetuned, tmp_path, capsys):
     root, test_labels = task
     scores_file, jsonl_out, csv_out = tmp_path / "scores.json", tmp_path / "rows.jsonl", tmp_path / "rows.csv"
-    evaluate = ["evaluate", "--model", str(finetuned), "--data", str(root / "test.tsv")]
-    assert main(evaluate + ["--output", str(scores_file), "--predictions", str(jsonl_out)]) == 0
+    evaluate = ["evaluate", "--model", str(finetuned), "--input", str(root / "test.tsv")]
+    assert main(evaluate + ["--out", str(scores_file), "--predictions", str(jsonl_out)]) == 0
     records = [json.loads(line) for line in jsonl_out.read_text(encoding="utf-8").splitlines()]
     assert [r["line"] for r in records] == list(range(2, 66))
     assert [r["true_label"] for r in records] == test_labels
@@ -113,7 +116,7 @@ def test_evaluate_writes_each_rows_prediction_beside_its_true_label(task, finetu
     assert np.mean([r["correct"] for r in records]) == pytest.approx(scores["accuracy"])
     # The same rows as `keras-bert predict` on the file, plus the two columns.
     predicted = tmp_path / "predicted.jsonl"
-    assert main(["predict", "--model", str(finetuned), "--input", str(root / "test.tsv"), "--output", str(predicted)]) == 0
+    assert main(["predict", "--model", str(finetuned), "--input", str(root / "test.tsv"), "--out", str(predicted)]) == 0
     plain = [json.loads(line) for line in predicted.read_text(encoding="utf-8").splitlines()]
     assert [r["label"] for r in plain] == [r["label"] for r in records]
     assert main(evaluate + ["--predictions", str(csv_out)]) == 0
@@ -122,14 +125,14 @@ def test_evaluate_writes_each_rows_prediction_beside_its_true_label(task, finetu
     assert list(rows[0]) == ["line", "text", "label", "true_label", "correct", "probability_neg", "probability_pos"]
     capsys.readouterr()
     assert main(evaluate + ["--predictions", str(tmp_path / "rows.txt")]) == 2
-    assert "--predictions" in capsys.readouterr().err
+    assert "predictions" in capsys.readouterr().err
 
 
 def test_predict_csv_and_jsonl_agree_with_the_true_labels(task, finetuned, tmp_path):
     root, test_labels = task
     csv_out, jsonl_out = tmp_path / "p.csv", tmp_path / "p.jsonl"
-    assert main(["predict", "--model", str(finetuned), "--input", str(root / "test.tsv"), "--output", str(csv_out)]) == 0
-    assert main(["predict", "--model", str(finetuned), "--input", str(root / "test.tsv"), "--output", str(jsonl_out)]) == 0
+    assert main(["predict", "--model", str(finetuned), "--input", str(root / "test.tsv"), "--out", str(csv_out)]) == 0
+    assert main(["predict", "--model", str(finetuned), "--input", str(root / "test.tsv"), "--out", str(jsonl_out)]) == 0
     with open(csv_out, encoding="utf-8", newline="") as file:
         rows = list(csv.DictReader(file))
     assert list(rows[0]) == ["line", "text", "label", "probability_neg", "probability_pos"]
@@ -147,15 +150,15 @@ def test_predict_csv_and_jsonl_agree_with_the_true_labels(task, finetuned, tmp_p
 def test_predict_through_an_exported_saved_model_matches_the_folder(task, finetuned, tmp_path):
     root, _ = task
     from keras_bert.serving.export import export_saved_model
-    from keras_bert.tasks.classifier_folder import load_classifier
+    from keras_bert.workflows.classifier_folder import load_classifier
 
     exported = tmp_path / "saved_model"
     export_saved_model(load_classifier(str(finetuned)), str(exported))
     out_folder, out_saved = tmp_path / "folder.jsonl", tmp_path / "saved.jsonl"
     unlabelled = str(root / "unlabelled.tsv")
-    assert main(["predict", "--model", str(finetuned), "--input", unlabelled, "--output", str(out_folder)]) == 0
+    assert main(["predict", "--model", str(finetuned), "--input", unlabelled, "--out", str(out_folder)]) == 0
     assert main(["predict", "--model", str(exported), "--input", unlabelled, "--text-column", "sentence",
-                 "--output", str(out_saved)]) == 0
+                 "--out", str(out_saved)]) == 0
     folder = [json.loads(line) for line in out_folder.read_text().splitlines()]
     saved = [json.loads(line) for line in out_saved.read_text().splitlines()]
     assert [r["label"] for r in saved] == [r["label"] for r in folder]
@@ -176,8 +179,8 @@ def test_user_mistakes_are_one_line_errors_with_file_and_line(task, tmp_path, ca
     assert "no column 'text'" in capsys.readouterr().err
     assert main(["finetune", "--train", str(root / "train.tsv"), *common[:4], "--init", "random",
                  "--out", str(tmp_path / "m")]) == 2
-    assert "--init random needs --preset" in capsys.readouterr().err
-    assert main(["evaluate", "--model", str(tmp_path), "--data", str(root / "test.tsv")]) == 2
+    assert "init 'random' needs preset" in capsys.readouterr().err
+    assert main(["evaluate", "--model", str(tmp_path), "--input", str(root / "test.tsv")]) == 2
     assert "not a keras_bert model folder" in capsys.readouterr().err
 
 
@@ -185,14 +188,15 @@ def test_start_from_a_model_folder_keeps_its_encoder_weights(task, tmp_path):
     root, _ = task
     import keras
 
-    from keras_bert import BertConfig, BertEncoder
+    from keras_bert import BertConfig, BertEncoder, BertTokenizer
     from keras_bert.interop.native import write_model_folder
-    from keras_bert.tasks.classifier_start import start_classifier
+    from keras_bert.workflows.classifier_start import start_classifier
+    from keras_bert.tasks.sentence_encoder import BertSentenceEncoder
 
-    vocabulary = (root / "vocab.txt").read_text().split()
-    encoder = BertEncoder(BertConfig.from_preset("bert_tiny", vocab_size=len(vocabulary), max_position_embeddings=32))
+    tokenizer = BertTokenizer.from_vocab_file(str(root / "vocab.txt"), lowercase=True)
+    encoder = BertEncoder(BertConfig.from_preset("bert_tiny", vocab_size=int(tokenizer.vocab_size), max_position_embeddings=32))
     folder = tmp_path / "pretrained"
-    write_model_folder(str(folder), config=encoder.config, vocabulary=vocabulary, lowercase=True, encoder=encoder)
+    write_model_folder(str(folder), BertSentenceEncoder(encoder, tokenizer=tokenizer))
     classifier = start_classifier(str(folder), num_classes=3, labels=["a", "b", "c"], text_pair=True, seq_length=24)
     for mine, theirs in zip(classifier.encoder.weights, encoder.weights):
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(mine), keras.ops.convert_to_numpy(theirs))

@@ -67,7 +67,7 @@ def test_missing_files_and_unusable_corpora_are_explained(tmp_path, capsys):
     one_document = tmp_path / "one.txt"
     one_document.write_text("The cat sees the dog. The dog sees the cat.\n", encoding="utf-8")
     code, err = run_cli(capsys, "--corpus", str(one_document), "--vocab-size", "60", "--steps", "5", "--out", out)
-    assert code == 2 and "at least 2 documents" in err and "--mlm-only" in err
+    assert code == 2 and "at least 2 documents" in err and "--no-next-sentence" in err
     assert len(err.strip().splitlines()) == 1
 
     empty = tmp_path / "empty.txt"
@@ -128,13 +128,15 @@ def test_killed_run_resumes_to_the_requested_step_and_writes_the_model_folder(tm
     assert [r["step"] for r in history["validation"]] == list(range(EVERY, STEPS + 1, EVERY))
 
     metadata = json.loads((out / "keras_bert.json").read_text())
-    assert metadata["format"] == "keras_bert" and metadata["task"] == "pretrainer" and metadata["lowercase"] is True
-    config = json.loads((out / "bert_config.json").read_text())
-    vocabulary = (out / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    assert metadata["format"] == "keras_bert" and metadata["task"] == "pretrainer"
+    model_config = json.loads((out / "config.json").read_text())["config"]  # Keras's serialisation
+    assert model_config["tokenizer"]["config"]["lowercase"] is True
+    config = model_config["encoder"]["config"]["config"]
+    vocabulary = (out / "assets" / "tokenizer" / "vocab.txt").read_text(encoding="utf-8").splitlines()
     assert config["vocab_size"] == len(vocabulary) and config["hidden_size"] == 128
-    for name in ("encoder.weights.h5", "pretrainer.weights.h5", "training_curves.png"):
+    for name in ("model.weights.h5", "training_curves.png"):
         assert (out / name).stat().st_size > 0
-    with h5py.File(out / "pretrainer.weights.h5", "r") as weights:
+    with h5py.File(out / "model.weights.h5", "r") as weights:
         assert "optimizer" not in weights  # the model folder holds no optimizer state
     assert os.listdir(out / "logs" / "train") and os.listdir(out / "logs" / "validation")
 

@@ -235,3 +235,31 @@ def test_length_grouping_keeps_every_example_once_and_makes_batches_of_similar_l
     plain_rows, plain_widths = epoch(plain)
     assert grouped_rows == plain_rows and len(grouped_rows) == 203  # the same examples, once each
     assert sum(grouped_widths) < 0.75 * sum(plain_widths)  # far less padding
+
+
+def test_labels_file_is_read_by_the_vocab_txt_rules(tmp_path):
+    from keras_bert.errors import KerasBertError, MissingFileError
+
+    path = tmp_path / "labels.txt"
+    path.write_bytes(b"neg \r\n\tpos\r\nneutral")  # stripped lines, \r\n, no final newline
+    assert LabelVocabulary.load(path).names == ["neg", "pos", "neutral"]
+    for text, lines in (("neg\n\npos\n", "2"), ("neg\npos\n\n", "3"), ("neg\npos\n\n \n", "3, 4")):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(KerasBertError, match=f"Label file {path}: line\\(s\\) {lines} blank"):
+            LabelVocabulary.load(path)
+    with pytest.raises(MissingFileError, match=f"Label file not found: {tmp_path / 'nope.txt'}"):
+        LabelVocabulary.load(tmp_path / "nope.txt")
+
+
+@pytest.mark.parametrize("name, message", [
+    ("a\nb", "contains a line break"),
+    ("a\rb", "contains a line break"),
+    (" pos", "starts or ends with whitespace"),
+    ("", "is empty"),
+])
+def test_label_names_labels_txt_cannot_hold_are_refused(tmp_path, name, message):
+    from keras_bert.errors import KerasBertError
+
+    with pytest.raises(KerasBertError, match=message):
+        LabelVocabulary(["neg", name]).save(tmp_path / "labels.txt")
+    assert not (tmp_path / "labels.txt").exists()

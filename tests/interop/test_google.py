@@ -1,6 +1,7 @@
 """Google's TF1 checkpoints: written here with tf.compat.v1 variables as Google's code did,
 checked against the numpy forward of the same source weights."""
 
+import dataclasses
 import json
 import os
 
@@ -8,7 +9,9 @@ import numpy as np
 import pytest
 
 import keras_bert
+from keras_bert.errors import KerasBertError
 from keras_bert.interop import google
+from keras_bert.tasks.pretrainer import BertPretrainer
 from tests.interop import reference_bert as ref
 
 CONFIG = {
@@ -94,18 +97,33 @@ def test_missing_and_mis_shaped_variables_are_named(tmp_path):
     assert "cls/predictions/output_bias: expected shape [48], found [47]" in message
 
 
-def test_round_trip_ours_google_ours_is_exact(tmp_path):
-    pretrainer_module = pytest.importorskip("keras_bert.tasks.pretrainer")
-    config = keras_bert.BertConfig(
-        vocab_size=48, hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
-        intermediate_size=24, max_position_embeddings=24, hidden_act="gelu",
-    )
-    encoder = keras_bert.BertEncoder(config)
-    pretrainer = pretrainer_module.BertPretrainer(encoder)
+def test_bad_config_json_and_vocab_txt_are_named(tmp_path):
+    folder, _, _ = make_google_folder(tmp_path, optimizer_slots=False)
+    config_path = os.path.join(folder, "bert_config.json")
+    with open(config_path) as file:
+        text = file.read()
+    with open(config_path, "w") as file:
+        file.write(text.replace(",", ",\n", 1) + "}")  # an extra "}" on line 2
+    with pytest.raises(KerasBertError, match=f"BERT config file is not valid JSON at "
+                                             f"{config_path}:2:"):
+        keras_bert.load_checkpoint(folder)
+    with open(config_path, "w") as file:
+        file.write(text)
+    vocab_path = os.path.join(folder, "vocab.txt")
+    with open(vocab_path, "a") as file:
+        file.write("\n\n")  # two extra blank lines: two (empty) tokens, as Google counts them
+    with pytest.raises(KerasBertError, match="50 tokens .* vocab_size is 48; .* last 2 line"):
+        keras_bert.load_checkpoint(folder)
+
+
+def test_round_trip_ours_google_ours_is_exact(tmp_path, tiny_config):
+    # The exact GELU, which Google's code does not have (its "gelu" is the tanh form).
+    config = dataclasses.replace(tiny_config, hidden_act="gelu")
+    pretrainer = BertPretrainer(keras_bert.BertEncoder(config))
     rng = np.random.default_rng(0)
     for weight in pretrainer.weights:
         weight.assign(rng.normal(size=weight.shape).astype("float32"))
-    vocabulary = ref.tiny_vocabulary(48)
+    vocabulary = ref.tiny_vocabulary(config.vocab_size)
     folder = str(tmp_path / "google")
     written = keras_bert.save_google_checkpoint(
         pretrainer, folder, vocabulary=vocabulary, lowercase=False
@@ -113,12 +131,17 @@ def test_round_trip_ours_google_ours_is_exact(tmp_path):
 
     import tensorflow as tf
 
-    shapes = tf.train.load_checkpoint(os.path.join(folder, "bert_model.ckpt")).get_variable_to_shape_map()
+    reader = tf.train.load_checkpoint(os.path.join(folder, "bert_model.ckpt"))
+    shapes = reader.get_variable_to_shape_map()
     assert sorted(shapes) == sorted(written)
-    assert shapes["bert/encoder/layer_1/attention/self/query/kernel"] == [16, 16]
-    assert shapes["bert/encoder/layer_0/attention/output/dense/kernel"] == [16, 16]
-    assert shapes["cls/seq_relationship/output_weights"] == [2, 16]
-    assert shapes["cls/predictions/output_bias"] == [48]
+    hidden, vocab_size = config.hidden_size, config.vocab_size
+    assert shapes["bert/encoder/layer_1/attention/self/query/kernel"] == [hidden, hidden]
+    assert shapes["bert/encoder/layer_0/attention/output/dense/kernel"] == [hidden, hidden]
+    assert shapes["bert/encoder/layer_1/intermediate/dense/kernel"] == [
+        hidden, config.intermediate_size
+    ]
+    assert shapes["cls/seq_relationship/output_weights"] == [2, hidden]
+    assert shapes["cls/predictions/output_bias"] == [vocab_size]
     assert tf.train.latest_checkpoint(folder).endswith("bert_model.ckpt")
     with open(os.path.join(folder, "bert_config.json")) as file:
         assert json.load(file)["hidden_act"] == "gelu"

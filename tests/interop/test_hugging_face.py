@@ -9,6 +9,7 @@ import pytest
 
 import keras_bert
 from keras_bert.interop import hugging_face
+from tests.interop import needs_interop
 from tests.interop import reference_bert as ref
 
 
@@ -36,6 +37,7 @@ def real_positions_max_difference(ours, theirs, mask):
     return float(np.max(np.abs(ours - theirs)[mask.astype(bool)]))
 
 
+@pytest.mark.must_run("keras-hub, from the dev extra: pip install \".[dev]\"")
 def test_matches_keras_hub_bert_backbone_on_the_same_folder(tmp_path):
     keras_hub = pytest.importorskip("keras_hub")
     # keras-hub's converter builds 2 segment embeddings whatever type_vocab_size says.
@@ -148,7 +150,6 @@ def test_vocabulary_from_tokenizer_json_when_no_vocab_txt(tmp_path):
     loaded = keras_bert.load_checkpoint(folder)
     assert loaded.vocabulary == vocabulary
     assert loaded.lowercase is False
-    pytest.importorskip("keras_bert.tokenization.bert_tokenizer")
     encoded = loaded.tokenizer.encode(["the cats"], seq_length=6)
     np.testing.assert_array_equal(
         np.asarray(encoded["input_word_ids"]), [[2, 5, 6, 10, 3, 0]]  # [CLS] the cat ##s [SEP]
@@ -211,7 +212,8 @@ def test_pytorch_bin_without_torch_is_a_clear_error(tmp_path, monkeypatch):
         hugging_face.read_tensors(folder)
 
 
-def test_sharded_safetensors_and_pytorch_bin(tmp_path):
+def sharded_folder(tmp_path):
+    """A Hugging Face folder whose encoder weights are split over two safetensors shards."""
     from safetensors.numpy import save_file
 
     folder, config, weights = make_folder(tmp_path, heads=False)
@@ -227,15 +229,26 @@ def test_sharded_safetensors_and_pytorch_bin(tmp_path):
                   metadata={"format": "pt"})
     with open(os.path.join(folder, "model.safetensors.index.json"), "w") as file:
         json.dump({"weight_map": {n: s for s, ns in shards.items() for n in ns}}, file)
+    return folder, config, weights, state
+
+
+def test_sharded_safetensors(tmp_path):
+    folder, config, weights, _ = sharded_folder(tmp_path)
+    inputs = ref.example_inputs(config["vocab_size"])
+    sequence = our_outputs(keras_bert.load_checkpoint(folder).encoder, inputs)[0]
+    reference, _ = ref.numpy_bert(weights, config, ref.activation("gelu_approx"), **inputs)
+    assert real_positions_max_difference(sequence, reference, inputs["input_mask"]) <= 1e-5
+
+
+@needs_interop
+def test_pytorch_bin_reads_as_the_sharded_safetensors(tmp_path):
+    torch = pytest.importorskip("torch")
+    folder, config, _, state = sharded_folder(tmp_path)
     inputs = ref.example_inputs(config["vocab_size"])
     expected = our_outputs(keras_bert.load_checkpoint(folder).encoder, inputs)[0]
-    reference, _ = ref.numpy_bert(weights, config, ref.activation("gelu_approx"), **inputs)
-    assert real_positions_max_difference(expected, reference, inputs["input_mask"]) <= 1e-5
-
-    torch = pytest.importorskip("torch")
-    for shard in shards:
-        os.remove(os.path.join(folder, shard))
-    os.remove(os.path.join(folder, "model.safetensors.index.json"))
+    for name in os.listdir(folder):
+        if name.startswith("model"):  # the shards and their index
+            os.remove(os.path.join(folder, name))
     torch.save({n: torch.from_numpy(a) for n, a in state.items()},
                os.path.join(folder, "pytorch_model.bin"))
     from_bin = our_outputs(keras_bert.load_checkpoint(folder).encoder, inputs)[0]

@@ -63,9 +63,10 @@ def test_convert_google_to_huggingface_to_keras_bert_keeps_predictions(tmp_path,
     assert main(["convert", hf, "--to", "keras_bert", ours]) == 0
     with open(os.path.join(ours, "keras_bert.json")) as file:
         metadata = json.load(file)
-    assert metadata["task"] == "pretrainer" and metadata["lowercase"] is True
+    assert metadata["task"] == "pretrainer"
 
     loaded = keras_bert.load_checkpoint(ours)
+    assert loaded.lowercase is True and loaded.tokenizer.lowercase is True
     assert loaded.config.hidden_act == "gelu_approx"
     inputs = ref.example_inputs(48, seed=1)
     positions = np.array([[1, 2], [3, 4], [0, 1]], np.int32)

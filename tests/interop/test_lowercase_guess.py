@@ -3,7 +3,7 @@
 import pytest
 
 from keras_bert.interop.lowercase_guess import lowercase_from_folder_name, lowercase_from_vocabulary
-from keras_bert.interop.vocab_file import read_vocab_file
+from keras_bert.tokenization.vocabulary_file import read_vocabulary
 from tests.conftest import SHARED_DIR
 
 
@@ -32,4 +32,4 @@ def test_google_vocabularies(file_name, expected):
     path = SHARED_DIR / "data" / "vocab" / file_name
     if not path.exists():
         pytest.skip(f"shared data not present: {path}")
-    assert lowercase_from_vocabulary(read_vocab_file(str(path))) is expected
+    assert lowercase_from_vocabulary(read_vocabulary(path)) is expected

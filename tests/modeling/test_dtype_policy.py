@@ -3,12 +3,9 @@
 import keras
 import pytest
 
-from keras_bert import BertConfig, BertEncoder
+from keras_bert import BertEncoder
 from keras_bert.tasks.classifier import BertClassifier
 from keras_bert.tasks.pretrainer import BertPretrainer
-
-TINY = dict(vocab_size=30, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
-            intermediate_size=16, max_position_embeddings=8)
 
 
 def layer_policies(model):
@@ -16,8 +13,8 @@ def layer_policies(model):
     return {model.dtype_policy.name} | {layer.dtype_policy.name for layer in model._flatten_layers() if layer.weights}
 
 
-def build(kind, dtype):
-    encoder = BertEncoder(BertConfig(**TINY), dtype=dtype)
+def build(kind, dtype, config):
+    encoder = BertEncoder(config, dtype=dtype)
     if kind == "encoder":
         return encoder
     if kind == "classifier":
@@ -26,17 +23,17 @@ def build(kind, dtype):
 
 
 @pytest.mark.parametrize("kind", ["encoder", "classifier", "pretrainer"])
-def test_explicit_policy_survives_serialisation(kind):
-    model = build(kind, "mixed_float16")
+def test_explicit_policy_survives_serialisation(kind, tiny_config):
+    model = build(kind, "mixed_float16", tiny_config)
     assert layer_policies(model) == {"mixed_float16"}
     rebuilt = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(model))
     assert layer_policies(rebuilt) == {"mixed_float16"}
 
 
-def test_global_policy_is_recorded_when_no_dtype_is_given():
+def test_global_policy_is_recorded_when_no_dtype_is_given(tiny_config):
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
-        config = build("encoder", None).get_config()
+        config = build("encoder", None, tiny_config).get_config()
     finally:
         keras.mixed_precision.set_global_policy("float32")
     assert config["dtype"]["config"]["name"] == "mixed_bfloat16"

@@ -1,80 +1,74 @@
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
 
 from keras_bert import BertConfig, BertEncoder
 
-TINY = dict(
-    vocab_size=60,
-    hidden_size=16,
-    num_hidden_layers=2,
-    num_attention_heads=4,
-    intermediate_size=32,
-    max_position_embeddings=24,
-    type_vocab_size=2,
-)
+# `tiny_config` is the shared fixture of tests/conftest.py.
 
 
-def tiny_config(**overrides):
-    return BertConfig(**{**TINY, **overrides})
-
-
-def random_inputs(batch=3, seq=10, vocab=60, seed=0, pad_lengths=(10, 6, 1)):
+def random_inputs(config, batch=3, seq=10, seed=0, pad_lengths=(10, 6, 1)):
     rng = np.random.default_rng(seed)
     mask = np.zeros((batch, seq), "int32")
     for row, length in enumerate(pad_lengths[:batch]):
         mask[row, :length] = 1
     return {
-        "input_word_ids": (rng.integers(1, vocab, (batch, seq)) * mask).astype("int32"),
+        "input_word_ids": (rng.integers(1, config.vocab_size, (batch, seq)) * mask).astype("int32"),
         "input_mask": mask,
         "input_type_ids": (rng.integers(0, 2, (batch, seq)) * mask).astype("int32"),
     }
 
 
-def test_output_names_and_shapes():
-    encoder = BertEncoder(tiny_config())
-    outputs = encoder(random_inputs())
-    assert outputs["sequence_output"].shape == (3, 10, 16)
-    assert outputs["pooled_output"].shape == (3, 16)
-    assert len(outputs["encoder_outputs"]) == 2
+def test_output_names_and_shapes(tiny_config):
+    encoder = BertEncoder(tiny_config)
+    outputs = encoder(random_inputs(tiny_config))
+    hidden = tiny_config.hidden_size
+    assert outputs["sequence_output"].shape == (3, 10, hidden)
+    assert outputs["pooled_output"].shape == (3, hidden)
+    assert len(outputs["encoder_outputs"]) == tiny_config.num_hidden_layers
     np.testing.assert_array_equal(outputs["encoder_outputs"][-1], outputs["sequence_output"])
     assert {i.name for i in encoder.inputs} == {"input_word_ids", "input_mask", "input_type_ids"}
 
 
-@pytest.mark.parametrize("batch, seq", [(1, 1), (5, 24), (2, 7)])
-def test_any_batch_and_sequence_length_up_to_max_positions(batch, seq):
-    encoder = BertEncoder(tiny_config())
-    inputs = random_inputs(batch=batch, seq=seq, pad_lengths=[seq] * batch)
-    assert encoder(inputs)["sequence_output"].shape == (batch, seq, 16)
+@pytest.mark.parametrize("batch, seq", [(1, 1), (5, "max_position_embeddings"), (2, 7)])
+def test_any_batch_and_sequence_length_up_to_max_positions(batch, seq, tiny_config):
+    seq = getattr(tiny_config, seq) if isinstance(seq, str) else seq
+    encoder = BertEncoder(tiny_config)
+    inputs = random_inputs(tiny_config, batch=batch, seq=seq, pad_lengths=[seq] * batch)
+    assert encoder(inputs)["sequence_output"].shape == (batch, seq, tiny_config.hidden_size)
 
 
-def test_sequence_longer_than_max_positions_is_a_clear_error():
-    encoder = BertEncoder(tiny_config())
-    with pytest.raises(ValueError, match="exceeds max_position_embeddings \\(24\\)"):
-        encoder(random_inputs(batch=1, seq=25, pad_lengths=[25]))
+def test_sequence_longer_than_max_positions_is_a_clear_error(tiny_config):
+    encoder = BertEncoder(tiny_config)
+    limit = tiny_config.max_position_embeddings
+    too_long = limit + 1
+    with pytest.raises(ValueError, match=f"exceeds max_position_embeddings \\({limit}\\)"):
+        encoder(random_inputs(tiny_config, batch=1, seq=too_long, pad_lengths=[too_long]))
 
 
-def test_attention_probabilities_option():
-    encoder = BertEncoder(tiny_config(), output_attention_probs=True)
-    inputs = random_inputs()
+def test_attention_probabilities_option(tiny_config):
+    encoder = BertEncoder(tiny_config, output_attention_probs=True)
+    inputs = random_inputs(tiny_config)
     probs = encoder(inputs)["attention_probs"]
-    assert len(probs) == 2 and probs[0].shape == (3, 4, 10, 10)
+    assert len(probs) == tiny_config.num_hidden_layers
+    assert probs[0].shape == (3, tiny_config.num_attention_heads, 10, 10)
     probs = np.asarray(probs[0])
     np.testing.assert_allclose(probs.sum(-1), 1.0, atol=1e-5)
     # Row 1 has 6 real tokens: no query may attend to its 4 padded keys.
     assert np.all(probs[1, :, :, 6:] == 0.0)
 
 
-def test_padding_never_changes_real_positions():
-    encoder = BertEncoder(tiny_config())
-    inputs = random_inputs(batch=1, seq=6, pad_lengths=[6])
+def test_padding_never_changes_real_positions(tiny_config):
+    encoder = BertEncoder(tiny_config)
+    inputs = random_inputs(tiny_config, batch=1, seq=6, pad_lengths=[6])
     short = encoder(inputs)
     # The same 6 tokens followed by 12 padded positions holding arbitrary ids and types.
     rng = np.random.default_rng(7)
+    padding_ids = rng.integers(0, tiny_config.vocab_size, (1, 12)).astype("int32")
     padded = {
-        "input_word_ids": np.concatenate(
-            [inputs["input_word_ids"], rng.integers(0, 60, (1, 12)).astype("int32")], 1
-        ),
+        "input_word_ids": np.concatenate([inputs["input_word_ids"], padding_ids], 1),
         "input_mask": np.concatenate([inputs["input_mask"], np.zeros((1, 12), "int32")], 1),
         "input_type_ids": np.concatenate(
             [inputs["input_type_ids"], rng.integers(0, 2, (1, 12)).astype("int32")], 1
@@ -92,7 +86,7 @@ def test_initialisation_is_truncated_normal_with_initializer_range():
         [
             np.asarray(encoder.word_embeddings).ravel(),
             np.asarray(encoder.transformer_blocks[0].intermediate_dense.kernel).ravel(),
-            np.asarray(encoder.transformer_blocks[1].attention._query_dense.kernel).ravel(),
+            np.asarray(encoder.transformer_blocks[1].attention.query_dense.kernel).ravel(),
         ]
     )
     # A normal truncated at 2 stddev: nothing beyond 2 * 0.05, std = 0.05 * 0.8796.
@@ -103,10 +97,10 @@ def test_initialisation_is_truncated_normal_with_initializer_range():
     np.testing.assert_array_equal(encoder.embeddings.layer_norm.gamma, 1.0)
 
 
-def test_gelu_forms_differ_and_are_selected_by_config():
-    inputs = random_inputs()
-    exact = BertEncoder(tiny_config(hidden_act="gelu"))
-    approx = BertEncoder(tiny_config(hidden_act="gelu_approx"))
+def test_gelu_forms_differ_and_are_selected_by_config(tiny_config):
+    inputs = random_inputs(tiny_config)
+    exact = BertEncoder(dataclasses.replace(tiny_config, hidden_act="gelu"))
+    approx = BertEncoder(dataclasses.replace(tiny_config, hidden_act="gelu_approx"))
     approx.set_weights(exact.get_weights())
     difference = np.abs(
         exact(inputs)["sequence_output"] - approx(inputs)["sequence_output"]
@@ -114,9 +108,9 @@ def test_gelu_forms_differ_and_are_selected_by_config():
     assert 0 < difference < 1e-2
 
 
-def test_dropout_only_in_training():
-    encoder = BertEncoder(tiny_config(hidden_dropout_prob=0.5))
-    inputs = random_inputs()
+def test_dropout_only_in_training(tiny_config):
+    encoder = BertEncoder(dataclasses.replace(tiny_config, hidden_dropout_prob=0.5))
+    inputs = random_inputs(tiny_config)
     a = encoder(inputs, training=False)["sequence_output"]
     b = encoder(inputs, training=False)["sequence_output"]
     c = encoder(inputs, training=True)["sequence_output"]
@@ -124,9 +118,11 @@ def test_dropout_only_in_training():
     assert np.abs(a - c).max() > 1e-3
 
 
-def test_keras_file_round_trip_with_safe_mode(tmp_path):
-    encoder = BertEncoder(tiny_config(hidden_act="gelu_approx"), output_attention_probs=True)
-    inputs = random_inputs()
+def test_keras_file_round_trip_with_safe_mode(tmp_path, tiny_config):
+    encoder = BertEncoder(
+        dataclasses.replace(tiny_config, hidden_act="gelu_approx"), output_attention_probs=True
+    )
+    inputs = random_inputs(tiny_config)
     expected = encoder(inputs)
     path = tmp_path / "encoder.keras"
     encoder.save(path)
@@ -139,19 +135,19 @@ def test_keras_file_round_trip_with_safe_mode(tmp_path):
     np.testing.assert_array_equal(actual["attention_probs"][1], expected["attention_probs"][1])
 
 
-def test_weights_only_save_and_load(tmp_path):
-    encoder = BertEncoder(tiny_config())
+def test_weights_only_save_and_load(tmp_path, tiny_config):
+    encoder = BertEncoder(tiny_config)
     path = tmp_path / "encoder.weights.h5"
     encoder.save_weights(path)
-    other = BertEncoder(tiny_config())
-    inputs = random_inputs()
+    other = BertEncoder(tiny_config)
+    inputs = random_inputs(tiny_config)
     assert np.abs(other(inputs)["pooled_output"] - encoder(inputs)["pooled_output"]).max() > 0
     other.load_weights(path)
     np.testing.assert_array_equal(other(inputs)["pooled_output"], encoder(inputs)["pooled_output"])
 
 
-def test_get_config_round_trip_for_model_and_every_layer():
-    encoder = BertEncoder(tiny_config())
+def test_get_config_round_trip_for_model_and_every_layer(tiny_config):
+    encoder = BertEncoder(tiny_config)
     config = encoder.get_config()
     assert set(config) == {"config", "output_attention_probs", "name", "trainable", "dtype"}
     rebuilt = BertEncoder.from_config(config)
@@ -161,8 +157,8 @@ def test_get_config_round_trip_for_model_and_every_layer():
         assert clone.get_config() == layer.get_config()
 
 
-def test_mixed_precision_policy_keeps_float32_variables():
-    encoder = BertEncoder(tiny_config(), dtype="mixed_float16")
-    outputs = encoder(random_inputs())
+def test_mixed_precision_policy_keeps_float32_variables(tiny_config):
+    encoder = BertEncoder(tiny_config, dtype="mixed_float16")
+    outputs = encoder(random_inputs(tiny_config))
     assert outputs["sequence_output"].dtype == "float16"
     assert all(w.dtype == "float32" for w in encoder.weights)

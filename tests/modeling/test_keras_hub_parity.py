@@ -20,10 +20,10 @@ def copy_weights_into_keras_hub(encoder, backbone):
     backbone.embeddings_layer_norm.beta.assign(embeddings.layer_norm.beta)
     for ours, theirs in zip(encoder.transformer_blocks, backbone.transformer_layers):
         pairs = [
-            (ours.attention._query_dense, theirs._self_attention_layer._query_dense),
-            (ours.attention._key_dense, theirs._self_attention_layer._key_dense),
-            (ours.attention._value_dense, theirs._self_attention_layer._value_dense),
-            (ours.attention._output_dense, theirs._self_attention_layer._output_dense),
+            (ours.attention.query_dense, theirs._self_attention_layer.query_dense),
+            (ours.attention.key_dense, theirs._self_attention_layer.key_dense),
+            (ours.attention.value_dense, theirs._self_attention_layer.value_dense),
+            (ours.attention.output_dense, theirs._self_attention_layer.output_dense),
             (ours.intermediate_dense, theirs._feedforward_intermediate_dense),
             (ours.output_dense, theirs._feedforward_output_dense),
         ]

@@ -18,7 +18,7 @@ def test_quickstart_runs_end_to_end(tmp_path, capsys):
     assert "bert.classify(texts):" in out
     assert os.path.exists(export_dir / "saved_model.pb")
     assert os.path.exists(work_dir / "pretrained" / "training_curves.png")
-    assert os.path.exists(work_dir / "classifier" / "classifier.weights.h5")
+    assert os.path.exists(work_dir / "classifier" / "model.weights.h5")
 
 
 def test_quickstart_rejects_train_without_dev(tmp_path):

@@ -19,7 +19,8 @@ def test_sample_corpus_is_real_text_in_google_layout(tmp_path):
 def test_reviews_split_by_subject_and_balanced(tmp_path):
     train, dev = reviews()
     assert len(train) > 300 and len(dev) > 50
-    subjects = lambda rows: {text.split(" ")[1] if text.isascii() else text[:4] for text, _ in rows}
+    def subjects(rows):
+        return {text.split(" ")[1] if text.isascii() else text[:4] for text, _ in rows}
     assert not subjects(train) & subjects(dev)
     for rows in (train, dev):
         labels = [label for _, label in rows]

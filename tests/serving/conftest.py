@@ -13,7 +13,7 @@ from tests.serving.exported_model import VOCABULARY, build_classifier
 def exported(tmp_path_factory):
     """(SavedModel path, in-memory classifier, model folder) shared by the serving tests."""
     from keras_bert.cli.main import main
-    from keras_bert.tasks.classifier_folder import save_classifier_folder
+    from keras_bert.workflows.classifier_folder import save_classifier_folder
 
     root = tmp_path_factory.mktemp("serving")
     vocab_file = root / "vocab.txt"

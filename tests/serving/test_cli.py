@@ -20,7 +20,7 @@ def input_file(tmp_path_factory):
 def test_encode_writes_npy_equal_to_in_memory_pooled_output(exported, input_file, tmp_path):
     saved_model, classifier, _ = exported
     output = tmp_path / "out.npy"
-    args = ["encode", "--model", str(saved_model), "--input", str(input_file), "--output", str(output)]
+    args = ["encode", "--model", str(saved_model), "--input", str(input_file), "--out", str(output)]
     assert main(args + ["--batch-size", "2"]) == 0
     embeddings = np.load(output)
     expected = expected_outputs(classifier, TEXTS)["pooled_output"]
@@ -30,7 +30,7 @@ def test_encode_writes_npy_equal_to_in_memory_pooled_output(exported, input_file
 def test_encode_writes_json_lines(exported, input_file, tmp_path):
     saved_model, classifier, _ = exported
     output = tmp_path / "out.jsonl"
-    args = ["encode", "--model", str(saved_model), "--input", str(input_file), "--output", str(output)]
+    args = ["encode", "--model", str(saved_model), "--input", str(input_file), "--out", str(output)]
     assert main(args) == 0
     records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     assert [record["text"] for record in records] == TEXTS
@@ -40,14 +40,14 @@ def test_encode_writes_json_lines(exported, input_file, tmp_path):
 
 def test_encode_refuses_a_folder_that_is_not_a_saved_model(exported, input_file, tmp_path, capsys):
     _, _, folder = exported
-    args = ["encode", "--model", str(folder), "--input", str(input_file), "--output", str(tmp_path / "o.npy")]
+    args = ["encode", "--model", str(folder), "--input", str(input_file), "--out", str(tmp_path / "o.npy")]
     assert main(args) == 2
     assert "not a SavedModel" in capsys.readouterr().err
 
 
 def test_encode_refuses_an_unknown_output_format(exported, input_file, capsys):
     saved_model, _, _ = exported
-    args = ["encode", "--model", str(saved_model), "--input", str(input_file), "--output", "o.csv"]
+    args = ["encode", "--model", str(saved_model), "--input", str(input_file), "--out", "o.csv"]
     assert main(args) == 2
     assert ".npy or .jsonl" in capsys.readouterr().err
 

@@ -224,14 +224,13 @@ def test_mean_pooling_averages_the_sequence_output_over_real_tokens_only():
 
 def test_pooling_is_checked_and_survives_config_and_model_folder(tmp_path):
     from keras_bert import BertTokenizer
-    from keras_bert.tasks.classifier_folder import load_classifier, save_classifier_folder
+    from keras_bert.workflows.classifier_folder import load_classifier, save_classifier_folder
 
     with pytest.raises(ValueError, match="pooling must be one of cls, mean"):
         BertClassifier(tiny_encoder(), 2, pooling="max")
-    classifier = BertClassifier(tiny_encoder(), 2, pooling="mean")
-    assert BertClassifier.from_config(classifier.get_config()).pooling == "mean"
     vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"w{i}" for i in range(35)]
-    classifier.tokenizer = BertTokenizer(vocabulary)
+    classifier = BertClassifier(tiny_encoder(), 2, pooling="mean", tokenizer=BertTokenizer(vocabulary))
+    assert BertClassifier.from_config(classifier.get_config()).pooling == "mean"
     save_classifier_folder(str(tmp_path / "model"), classifier)
     loaded = load_classifier(str(tmp_path / "model"))
     assert loaded.pooling == "mean"

@@ -122,7 +122,7 @@ def test_config_round_trip_and_keras_file(tmp_path):
     keras.utils.set_random_seed(4)
     model = BertPretrainer(BertEncoder(tiny_config()), next_sentence=True, name="pretrainer")
     config = model.get_config()
-    assert set(config) == {"encoder", "next_sentence", "name", "trainable", "dtype"}
+    assert set(config) == {"encoder", "next_sentence", "tokenizer", "name", "trainable", "dtype"}
     rebuilt = BertPretrainer.from_config(config)
     assert rebuilt.masked_lm_head.word_embeddings is rebuilt.encoder.embeddings.word_embeddings
 

@@ -1,5 +1,7 @@
-"""Every case of ../shared/oracles/tokenizer_oracle.json: Google's own tokenizer tests
-(`official`) and outputs of Google's tokenization.py on harder inputs (`derived`)."""
+"""Every case of data/tokenizer_oracle.json: Google's own tokenizer tests (`official`) and
+outputs of Google's tokenization.py on harder inputs (`derived`). See data/NOTICE.
+
+`must_run`: on CI a skip of these tests is a failure (tests/conftest.py)."""
 
 import json
 import re
@@ -7,11 +9,13 @@ import re
 import pytest
 
 from keras_bert.tokenization import SPECIAL_TOKENS, BertTokenizer
-from tokenization_data import ORACLE_FILE, require
+from tokenization_data import ORACLE_FILE
+
+pytestmark = pytest.mark.must_run("tests/tokenization/data/tokenizer_oracle.json")
 
 
 def _oracle():
-    return json.loads(require(ORACLE_FILE).read_text(encoding="utf-8"))
+    return json.loads(ORACLE_FILE.read_text(encoding="utf-8"))
 
 
 _TOKENIZERS = {}

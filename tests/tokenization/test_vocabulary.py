@@ -52,10 +52,10 @@ def test_cli_vocab(corpus_file, tmp_path, capsys):
     from keras_bert.cli.main import main
 
     out = tmp_path / "vocab.txt"
-    assert main(["vocab", "--corpus", str(corpus_file), "--size", "100", "--out", str(out), "--quiet"]) == 0
+    assert main(["vocab", "--corpus", str(corpus_file), "--vocab-size", "100", "--out", str(out), "--quiet"]) == 0
     assert "wrote" in capsys.readouterr().out
     assert read_vocabulary(out)[:5] == list(SPECIAL_TOKENS)
-    assert main(["vocab", "--corpus", str(corpus_file), "--size", "100", "--out", str(out),
+    assert main(["vocab", "--corpus", str(corpus_file), "--vocab-size", "100", "--out", str(out),
                  "--no-lowercase", "--quiet"]) == 0
     assert "The" in read_vocabulary(out)  # cased: capitals kept
 
@@ -64,10 +64,84 @@ def test_cli_vocab_user_errors(tmp_path, capsys):
     from keras_bert.cli.main import main
 
     missing = tmp_path / "missing.txt"
-    assert main(["vocab", "--corpus", str(missing), "--size", "100", "--out", str(tmp_path / "v.txt")]) == 2
+    assert main(["vocab", "--corpus", str(missing), "--vocab-size", "100", "--out", str(tmp_path / "v.txt")]) == 2
     error = capsys.readouterr().err
     assert "corpus file not found" in error and "Traceback" not in error
     corpus = tmp_path / "c.txt"
     corpus.write_text("hello\n", encoding="utf-8")
-    assert main(["vocab", "--corpus", str(corpus), "--size", "3", "--out", str(tmp_path / "v.txt")]) == 2
-    assert "--size" in capsys.readouterr().err
+    assert main(["vocab", "--corpus", str(corpus), "--vocab-size", "3", "--out", str(tmp_path / "v.txt")]) == 2
+    assert "--vocab-size" in capsys.readouterr().err
+
+
+# vocab.txt is read as Google's `tokenization.load_vocab` reads it; this is that reader.
+def google_load_vocab(path):
+    import io
+
+    tokens = []
+    with io.open(path, "r", encoding="utf-8", newline="\n") as reader:  # GFile splits on \n
+        while True:
+            token = reader.readline()
+            if not token:
+                break
+            tokens.append(token.strip())
+    return tokens
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("[PAD]\na\nb\n", ["[PAD]", "a", "b"]),  # a final newline adds no token
+    ("[PAD]\na\nb", ["[PAD]", "a", "b"]),  # nor does its absence lose one
+    ("[PAD]\r\na \r\n\tb\r\n", ["[PAD]", "a", "b"]),  # tokens are stripped, \r\n reads as \n
+    ("a\n\nb\n", ["a", "", "b"]),  # a blank line in the middle is an (empty) token
+    ("a\nb\n\n\n", ["a", "b", "", ""]),  # and so is each extra blank line at the end
+    ("a\nb\n  ", ["a", "b", ""]),  # a last line of spaces too
+    ("a\rb\nc\u2028d\n\x85\n", ["a\rb", "c\u2028d", ""]),  # only \n splits
+])
+def test_read_vocabulary_follows_googles_load_vocab(tmp_path, text, expected):
+    path = tmp_path / "vocab.txt"
+    path.write_bytes(text.encode("utf-8"))
+    assert read_vocabulary(path) == expected
+    assert google_load_vocab(path) == expected
+
+
+def test_vocabulary_file_errors_name_the_file(tmp_path):
+    from keras_bert.errors import KerasBertError, MissingFileError
+
+    missing = tmp_path / "missing.txt"
+    with pytest.raises(MissingFileError, match=f"Vocabulary file not found: {missing}"):
+        read_vocabulary(missing)
+    for text in ("", "\n\n", "  \n"):
+        empty = tmp_path / "empty.txt"
+        empty.write_text(text, encoding="utf-8")
+        with pytest.raises(KerasBertError, match=f"Vocabulary file {empty} is empty"):
+            read_vocabulary(empty)
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("café\n".encode("latin-1"))
+    with pytest.raises(KerasBertError, match=f"{latin1} is not UTF-8"):
+        read_vocabulary(latin1)
+
+
+def test_write_vocabulary_round_trips_and_refuses_line_breaks(tmp_path):
+    from keras_bert.errors import KerasBertError
+    from keras_bert.tokenization import write_vocabulary
+
+    path = tmp_path / "vocab.txt"
+    tokens = list(SPECIAL_TOKENS) + ["a", "", "##b", "c\u2028d"]
+    write_vocabulary(tokens, path)
+    assert path.read_bytes() == ("\n".join(tokens) + "\n").encode("utf-8")
+    assert read_vocabulary(path) == tokens
+    for token in ("a\nb", "a\rb"):
+        with pytest.raises(KerasBertError, match=r"Token 6 .* contains a line break; vocab.txt"):
+            write_vocabulary(list(SPECIAL_TOKENS) + ["x", token], path)
+
+
+def test_check_vocabulary_size_explains_blank_lines_at_the_end(tmp_path, tiny_config):
+    from keras_bert.errors import KerasBertError
+    from keras_bert.tokenization.vocabulary_file import check_vocabulary_size
+
+    tokens = [f"t{index}" for index in range(tiny_config.vocab_size)]
+    check_vocabulary_size(tokens, tiny_config, "here")
+    expected = r"here: the vocabulary has 50 tokens .* 48; they must be equal \(its last 2 line"
+    with pytest.raises(KerasBertError, match=expected):
+        check_vocabulary_size(tokens + ["", ""], tiny_config, "here")
+    with pytest.raises(KerasBertError, match=r"has 47 tokens .* must be equal\.$"):
+        check_vocabulary_size(tokens[:-1], tiny_config, "here")

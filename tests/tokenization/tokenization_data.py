@@ -1,5 +1,6 @@
-"""Where the shared oracle and real-text data live, and readers for their text lines.
+"""Where the tokenizer oracle and the real-text data live, and readers for their text lines.
 
+The oracle (Google's own tokenizer test cases) is in the repository, beside this file.
 `../shared` (next to the repository) is not part of the project: every test using it skips
 when it is absent.
 """
@@ -13,7 +14,8 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED = REPO_ROOT.parent / "shared"
 DATA = SHARED / "data"
-ORACLE_FILE = SHARED / "oracles" / "tokenizer_oracle.json"
+# From google-research/bert's tokenization_test.py (Apache-2.0): see data/NOTICE.
+ORACLE_FILE = Path(__file__).resolve().parent / "data" / "tokenizer_oracle.json"
 EN_VOCAB = DATA / "vocab" / "google_uncased_en_vocab.txt"
 ZH_VOCAB = DATA / "vocab" / "google_zh_vocab.txt"
 

@@ -4,6 +4,7 @@ Logical devices must be configured before TensorFlow initialises its devices, wh
 test process has already done, hence the subprocess.
 """
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -25,9 +26,7 @@ SCRIPT = textwrap.dedent(
     from keras_bert.training.optimizers import create_optimizer
     from keras_bert.training.resumable_fit import fit_resumable
 
-    config = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=16, max_position_embeddings=8,
-                        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    config = BertConfig(**json.loads(sys.argv[2]))  # the tests' tiny config
     rng = np.random.default_rng(0)
     x = {"input_word_ids": rng.integers(0, 30, (8, 8)).astype("int32"),
          "input_mask": np.ones((8, 8), "int32"), "input_type_ids": np.zeros((8, 8), "int32"),
@@ -64,13 +63,14 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_pretrainer_trains_under_mirrored_strategy_on_two_logical_cpus(tmp_path):
+def test_pretrainer_trains_under_mirrored_strategy_on_two_logical_cpus(tmp_path, tiny_config):
     completed = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path / "run")],
+        [sys.executable, "-c", SCRIPT, str(tmp_path / "run"),
+         json.dumps(dataclasses.asdict(tiny_config))],
         capture_output=True, text=True, timeout=400,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
-    line = next(l for l in completed.stdout.splitlines() if l.startswith("RESULT "))
+    line = next(text for text in completed.stdout.splitlines() if text.startswith("RESULT "))
     result = json.loads(line[len("RESULT "):])
     assert result["replicas"] == 2 and len(result["devices"]) == 2
     assert result["iterations"] == result["final_step"] == 4

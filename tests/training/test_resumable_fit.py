@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_bert import BertConfig, BertEncoder
+from keras_bert import BertEncoder
 from keras_bert.tasks.pretrainer import BertPretrainer
 from keras_bert.training.optimizers import create_optimizer
 from keras_bert.training.resumable_fit import fit_resumable
@@ -17,13 +17,8 @@ from keras_bert.training.resumable_fit import fit_resumable
 TOTAL, EVERY = 6, 3
 
 
-def build_model():
+def build_model(config):
     keras.utils.set_random_seed(11)
-    config = BertConfig(
-        vocab_size=30, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=16, max_position_embeddings=8,
-        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
-    )
     model = BertPretrainer(BertEncoder(config))
     model.compile(optimizer=create_optimizer(total_steps=TOTAL, learning_rate=1e-2, warmup_steps=2))
     return model
@@ -56,20 +51,20 @@ class Crash(keras.callbacks.Callback):
             raise RuntimeError("simulated crash")
 
 
-def test_interrupted_then_resumed_run_equals_uninterrupted_run(tmp_path):
-    straight = build_model()
+def test_interrupted_then_resumed_run_equals_uninterrupted_run(tmp_path, tiny_config):
+    straight = build_model(tiny_config)
     result = fit_resumable(straight, dataset(), TOTAL, str(tmp_path / "straight"), checkpoint_every=EVERY, verbose=0)
     assert (result.initial_step, result.final_step) == (0, TOTAL)
     assert int(straight.optimizer.iterations) == TOTAL
 
     out = str(tmp_path / "resumed")
-    crashing = build_model()
+    crashing = build_model(tiny_config)
     with pytest.raises(RuntimeError, match="simulated crash"):
         fit_resumable(crashing, dataset(), TOTAL, out, checkpoint_every=EVERY, callbacks=[Crash(5)], verbose=0)
     with open(os.path.join(out, "checkpoints", "checkpoint.json")) as file:
         assert json.load(file)["step"] == EVERY  # step 5 was lost; step 3 was saved
 
-    resumed = build_model()  # a fresh process would start from these fresh weights
+    resumed = build_model(tiny_config)  # a fresh process would start from these fresh weights
     result = fit_resumable(resumed, dataset(), TOTAL, out, checkpoint_every=EVERY, verbose=0)
     assert (result.initial_step, result.final_step) == (EVERY, TOTAL)
     assert int(resumed.optimizer.iterations) == TOTAL
@@ -85,6 +80,6 @@ def test_interrupted_then_resumed_run_equals_uninterrupted_run(tmp_path):
     assert saved == ["ckpt-00000003.weights.h5", "ckpt-00000006.weights.h5"]
 
     # Running the finished command again trains nothing.
-    again = build_model()
+    again = build_model(tiny_config)
     result = fit_resumable(again, dataset(), TOTAL, out, checkpoint_every=EVERY, verbose=0)
     assert (result.initial_step, result.final_step) == (TOTAL, TOTAL)

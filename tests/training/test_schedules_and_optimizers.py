@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_bert import BertConfig, BertEncoder
+from keras_bert import BertEncoder
 from keras_bert.tasks.pretrainer import BertPretrainer
 from keras_bert.training.optimizers import create_optimizer
 from keras_bert.training.schedules import WarmupLinearDecay
@@ -32,17 +32,9 @@ def test_schedule_serialises_and_rejects_bad_settings():
         WarmupLinearDecay(1e-3, warmup_steps=0, total_steps=0)
 
 
-def tiny_pretrainer():
-    config = BertConfig(
-        vocab_size=30, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=16, max_position_embeddings=8,
-    )
-    return BertPretrainer(BertEncoder(config))
-
-
 @pytest.mark.parametrize("name", ["adamw", "lamb"])
-def test_weight_decay_skips_layer_norm_and_biases(name):
-    model = tiny_pretrainer()
+def test_weight_decay_skips_layer_norm_and_biases(name, tiny_config):
+    model = BertPretrainer(BertEncoder(tiny_config))
     optimizer = create_optimizer(total_steps=10, learning_rate=0.1, warmup_steps=0, name=name, weight_decay=0.5)
     assert isinstance(optimizer, keras.optimizers.AdamW if name == "adamw" else keras.optimizers.Lamb)
     variables = model.trainable_variables

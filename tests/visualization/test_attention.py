@@ -4,6 +4,7 @@ import pytest
 from keras_bert import BertConfig, BertEncoder, BertTokenizer
 from keras_bert.cli.main import main
 from keras_bert.interop.native import write_model_folder
+from keras_bert.tasks.sentence_encoder import BertSentenceEncoder
 from keras_bert.visualization.attention import attention_probabilities, plot_attention
 
 VOCABULARY = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "cat", "sat", "on", "mat",
@@ -52,7 +53,7 @@ def test_unknown_layer_is_a_clear_error(model, tmp_path):
 def test_attention_command(model, tmp_path, capsys):
     encoder, tokenizer, config = model
     folder = tmp_path / "model"
-    write_model_folder(folder, config=config, vocabulary=VOCABULARY, lowercase=True, encoder=encoder)
+    write_model_folder(folder, BertSentenceEncoder(encoder, tokenizer=tokenizer))
     out = tmp_path / "heads.png"
     assert main(["attention", "--model", str(folder), "--text", "the cat sat", "--out", str(out)]) == 0
     assert out.exists() and "4 heads" in capsys.readouterr().out

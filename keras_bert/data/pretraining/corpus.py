@@ -19,6 +19,7 @@ import dataclasses
 import os
 
 from keras_bert.data.pretraining.sentences import split_sentences
+from keras_bert.errors import KerasBertError, MissingFileError
 
 LAYOUTS = ("auto", "google", "lines")
 UTF8_ERROR_MODES = ("strict", "replace")
@@ -94,14 +95,14 @@ def expand_corpus_paths(paths):
             names = sorted(name for name in os.listdir(path) if not name.startswith("."))
             found = [os.path.join(path, name) for name in names if os.path.isfile(os.path.join(path, name))]
             if not found:
-                raise ValueError(f"Corpus directory {path} holds no files.")
+                raise KerasBertError(f"Corpus directory {path} holds no files.")
             files.extend(found)
         elif os.path.isfile(path):
             files.append(path)
         else:
-            raise FileNotFoundError(f"Corpus file not found: {path}")
+            raise MissingFileError(f"Corpus file not found: {path}")
     if not files:
-        raise ValueError("No corpus files were given.")
+        raise KerasBertError("No corpus files were given.")
     return files
 
 
@@ -119,7 +120,7 @@ def _decode_lines(path, utf8_errors, stats):
             lines.append(raw.decode("utf-8"))
         except UnicodeDecodeError as error:
             if utf8_errors == "strict":
-                raise ValueError(
+                raise KerasBertError(
                     f"{path}, line {number}: invalid UTF-8 (byte 0x{raw[error.start]:02x} at "
                     f"byte {error.start + 1} of the line); fix the file, or replace such bytes "
                     "with utf8_errors='replace' (CLI: --utf8-errors replace)."
@@ -132,9 +133,9 @@ def _decode_lines(path, utf8_errors, stats):
 def read_corpus(paths, layout="auto", utf8_errors="strict", split=True):
     """Read corpus files (or directories of them) into a `Corpus`; documents never span files."""
     if layout not in LAYOUTS:
-        raise ValueError(f"Unknown corpus layout {layout!r}; use one of {', '.join(LAYOUTS)}.")
+        raise KerasBertError(f"Unknown corpus layout {layout!r}; use one of {', '.join(LAYOUTS)}.")
     if utf8_errors not in UTF8_ERROR_MODES:
-        raise ValueError(f"utf8_errors must be one of {', '.join(UTF8_ERROR_MODES)}, got {utf8_errors!r}.")
+        raise KerasBertError(f"utf8_errors must be one of {', '.join(UTF8_ERROR_MODES)}, got {utf8_errors!r}.")
     files = expand_corpus_paths(paths)
     stats = CorpusStats(files=len(files))
     documents = []
@@ -164,5 +165,5 @@ def read_corpus(paths, layout="auto", utf8_errors="strict", split=True):
     stats.documents = len(documents)
     stats.sentences = sum(len(document) for document in documents)
     if not documents:
-        raise ValueError(f"The corpus is empty: no text in {', '.join(files)}.")
+        raise KerasBertError(f"The corpus is empty: no text in {', '.join(files)}.")
     return Corpus(documents, stats)

@@ -39,6 +39,7 @@ import random
 
 import numpy as np
 from keras.utils import Progbar
+from keras_bert.errors import KerasBertError
 
 
 @dataclasses.dataclass
@@ -147,13 +148,13 @@ def next_sentence_problem(tokenized_documents):
         return (
             "Next-sentence prediction needs at least 2 documents (a random next segment must come "
             f"from another document) but the corpus has {len(documents)}; separate documents with "
-            "a blank line, or train masked-LM only (--mlm-only / next_sentence=False)."
+            "a blank line, or train masked-LM only (--no-next-sentence / next_sentence=False)."
         )
     if all(len(document) == 1 for document in documents):
         return (
             "Next-sentence prediction needs documents of at least 2 sentences, but every one of "
             f"the {len(documents)} documents holds a single sentence; check the corpus layout "
-            "(blank line between documents) or train masked-LM only (--mlm-only)."
+            "(blank line between documents) or train masked-LM only (--no-next-sentence)."
         )
     return None
 
@@ -184,10 +185,10 @@ def create_sequence_instances(
         if len(document)
     ]
     if not documents:
-        raise ValueError("The corpus has no tokens to build pretraining sequences from.")
+        raise KerasBertError("The corpus has no tokens to build pretraining sequences from.")
     problem = next_sentence_problem(documents) if next_sentence else None
     if problem:
-        raise ValueError(problem)
+        raise KerasBertError(problem)
     rng = random.Random(seed)
     max_num_tokens = seq_length - (3 if next_sentence else 2)
     raw, truncated = [], 0

@@ -3,7 +3,7 @@
 Semantics of Google's `create_masked_lm_predictions`, vectorised:
 - candidates are every real token except [CLS], [SEP] and padding;
 - a sequence of n tokens (counting [CLS]/[SEP], as Google does) gets
-  k = min(max_predictions_per_seq, max(1, round(n * masked_lm_prob))) predictions;
+  k = min(max_predictions, max(1, round(n * masked_lm_prob))) predictions;
 - candidates ("words") are taken in a random order until k tokens are chosen; with whole-word
   masking a word is a token plus the `##` pieces that follow it, and a word is taken whole or
   not at all (never split);
@@ -20,6 +20,7 @@ masking (never more). Randomness is stateless: the same seed gives the same mask
 
 import numpy as np
 import tensorflow as tf
+from keras_bert.errors import KerasBertError
 
 
 def _is_special_token(token):
@@ -36,7 +37,7 @@ class MaskedLMMasker:
         cls_id,
         sep_id,
         pad_id,
-        max_predictions_per_seq,
+        max_predictions,
         masked_lm_prob=0.15,
         whole_word_masking=False,
         mask_token_rate=0.8,
@@ -44,26 +45,26 @@ class MaskedLMMasker:
     ):
         self.vocabulary_size = len(vocabulary)
         self.mask_id, self.cls_id, self.sep_id, self.pad_id = mask_id, cls_id, sep_id, pad_id
-        self.max_predictions_per_seq = max_predictions_per_seq
+        self.max_predictions = max_predictions
         self.masked_lm_prob = masked_lm_prob
         self.whole_word_masking = whole_word_masking
         self.mask_token_rate = mask_token_rate
         self.random_token_rate = random_token_rate
         ordinary = [i for i, token in enumerate(vocabulary) if not _is_special_token(token)]
         if not ordinary:
-            raise ValueError("The vocabulary has no ordinary tokens to use as random replacements.")
+            raise KerasBertError("The vocabulary has no ordinary tokens to use as random replacements.")
         self.replacement_ids = tf.constant(np.asarray(ordinary, np.int32))
         self.is_continuation = tf.constant(np.asarray([t.startswith("##") for t in vocabulary]))
 
     @classmethod
-    def from_tokenizer(cls, tokenizer, max_predictions_per_seq, **kwargs):
+    def from_tokenizer(cls, tokenizer, max_predictions, **kwargs):
         return cls(
             list(tokenizer.vocabulary),
             mask_id=int(tokenizer.mask_id),
             cls_id=int(tokenizer.cls_id),
             sep_id=int(tokenizer.sep_id),
             pad_id=int(tokenizer.pad_id),
-            max_predictions_per_seq=max_predictions_per_seq,
+            max_predictions=max_predictions,
             **kwargs,
         )
 
@@ -92,7 +93,7 @@ class MaskedLMMasker:
         )
         num_words = tf.reduce_sum(tf.cast(word_start, tf.int32), axis=1)
         budget = tf.cast(tf.round(tf.cast(lengths, tf.float32) * self.masked_lm_prob), tf.int32)
-        budget = tf.minimum(self.max_predictions_per_seq, tf.maximum(1, budget))[:, tf.newaxis]
+        budget = tf.minimum(self.max_predictions, tf.maximum(1, budget))[:, tf.newaxis]
 
         # Take words in a random order while the chosen tokens fit in the budget.
         usable = (positions < num_words[:, tf.newaxis]) & (word_length <= budget)
@@ -118,7 +119,7 @@ class MaskedLMMasker:
 
         # Chosen positions in increasing order: the largest keys (seq_length - position) first.
         keys = tf.where(selected, seq_length - positions, 0)
-        top_keys = tf.math.top_k(keys, k=self.max_predictions_per_seq, sorted=True).values
+        top_keys = tf.math.top_k(keys, k=self.max_predictions, sorted=True).values
         real_prediction = top_keys > 0
         masked_lm_positions = tf.where(real_prediction, seq_length - top_keys, 0)
         masked_lm_ids = tf.where(real_prediction, tf.gather(ids, masked_lm_positions, batch_dims=1), 0)

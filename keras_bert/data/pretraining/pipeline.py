@@ -20,6 +20,7 @@ from keras_bert.data.pretraining.masking import MaskedLMMasker
 from keras_bert.data.pretraining.settings import mask_cap_note, validate_pretraining_settings
 from keras_bert.data.pretraining.tfrecords import save_instances_as_tfrecords
 from keras_bert.data.pretraining.tokenized import tokenize_corpus
+from keras_bert.errors import KerasBertError
 
 MODES = ("dynamic", "static")
 # Instances masked per TF call when masks are drawn once (static mode).
@@ -69,7 +70,7 @@ def build_sequence_instances(
     tokenized = tokenize_corpus(corpus, tokenizer, max_sentence_tokens, verbose=verbose)
     report.append(f"tokenised: {tokenized.summary()}")
     if not tokenized.documents:
-        raise ValueError("The corpus is empty after tokenisation: no sentence produced any token.")
+        raise KerasBertError("The corpus is empty after tokenisation: no sentence produced any token.")
     problem = next_sentence_problem(tokenized.documents) if next_sentence else None
     if problem and mlm_only_fallback:
         next_sentence = False
@@ -136,14 +137,14 @@ def split_features(features):
 
 
 def _prepare_sequences_and_masker(
-    corpus, tokenizer, seq_length, max_predictions_per_seq, next_sentence, whole_word_masking,
+    corpus, tokenizer, seq_length, max_predictions, next_sentence, whole_word_masking,
     masked_lm_prob, short_seq_prob, dupe_factor, seed, max_position_embeddings, layout,
     utf8_errors, mlm_only_fallback, verbose,
 ):
     """What both modes share: check the settings, build the sequences (reporting the counts),
     and the masker that draws the masked-LM predictions."""
     validate_pretraining_settings(
-        seq_length, max_predictions_per_seq, masked_lm_prob, short_seq_prob, dupe_factor, max_position_embeddings
+        seq_length, max_predictions, masked_lm_prob, short_seq_prob, dupe_factor, max_position_embeddings
     )
     prepared = build_sequence_instances(
         corpus,
@@ -160,11 +161,11 @@ def _prepare_sequences_and_masker(
     )
     if verbose:
         prepared.print_report()
-        note = mask_cap_note(seq_length, max_predictions_per_seq, masked_lm_prob)
+        note = mask_cap_note(seq_length, max_predictions, masked_lm_prob)
         if note:
             print(f"Note: {note}")
     masker = MaskedLMMasker.from_tokenizer(
-        tokenizer, max_predictions_per_seq, masked_lm_prob=masked_lm_prob, whole_word_masking=whole_word_masking
+        tokenizer, max_predictions, masked_lm_prob=masked_lm_prob, whole_word_masking=whole_word_masking
     )
     return prepared, masker
 
@@ -174,7 +175,7 @@ def pretraining_dataset(
     tokenizer,
     seq_length,
     batch_size,
-    max_predictions_per_seq,
+    max_predictions,
     mode="dynamic",
     next_sentence=True,
     whole_word_masking=False,
@@ -199,16 +200,16 @@ def pretraining_dataset(
     (or after an `mlm_only_fallback`). Iterating reshuffles each epoch when `shuffle`.
     """
     if mode not in MODES:
-        raise ValueError(f"Unknown pretraining data mode {mode!r}; use one of {', '.join(MODES)}.")
+        raise KerasBertError(f"Unknown pretraining data mode {mode!r}; use one of {', '.join(MODES)}.")
     if not isinstance(batch_size, int) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+        raise KerasBertError(f"batch_size must be a positive integer, got {batch_size!r}.")
     prepared, masker = _prepare_sequences_and_masker(
-        corpus, tokenizer, seq_length, max_predictions_per_seq, next_sentence, whole_word_masking,
+        corpus, tokenizer, seq_length, max_predictions, next_sentence, whole_word_masking,
         masked_lm_prob, short_seq_prob, dupe_factor, seed, max_position_embeddings, layout,
         utf8_errors, mlm_only_fallback, verbose,
     )
     if drop_remainder and len(prepared.instances) < batch_size:
-        raise ValueError(
+        raise KerasBertError(
             f"The corpus gives {len(prepared.instances)} sequences, fewer than one batch of {batch_size}; "
             "use a smaller batch size or more text."
         )
@@ -255,7 +256,7 @@ def write_pretraining_tfrecords(
     tokenizer,
     out_dir,
     seq_length,
-    max_predictions_per_seq,
+    max_predictions,
     num_shards=1,
     next_sentence=True,
     whole_word_masking=False,
@@ -275,9 +276,9 @@ def write_pretraining_tfrecords(
     summary as a dict, with the shard paths under "files".
     """
     if not isinstance(num_shards, int) or num_shards <= 0:
-        raise ValueError(f"The number of shards must be a positive integer, got {num_shards!r}.")
+        raise KerasBertError(f"The number of shards must be a positive integer, got {num_shards!r}.")
     prepared, masker = _prepare_sequences_and_masker(
-        corpus, tokenizer, seq_length, max_predictions_per_seq, next_sentence, whole_word_masking,
+        corpus, tokenizer, seq_length, max_predictions, next_sentence, whole_word_masking,
         masked_lm_prob, short_seq_prob, dupe_factor, seed, max_position_embeddings, layout,
         utf8_errors, mlm_only_fallback, verbose,
     )
@@ -288,7 +289,7 @@ def write_pretraining_tfrecords(
         "instances": int(len(features["input_word_ids"])),
         "masked_tokens": int(features["masked_lm_weights"].sum()),
         "seq_length": seq_length,
-        "max_predictions_per_seq": max_predictions_per_seq,
+        "max_predictions": max_predictions,
         "next_sentence": prepared.next_sentence,
         "whole_word_masking": whole_word_masking,
         "masked_lm_prob": masked_lm_prob,

@@ -2,7 +2,7 @@
 
 Each record is a `tf.train.Example` with the contract's feature names: int64 lists
 `input_word_ids`, `input_mask`, `input_type_ids` [seq_length], `masked_lm_positions`,
-`masked_lm_ids` [max_predictions_per_seq], a float list `masked_lm_weights`, and, unless the
+`masked_lm_ids` [max_predictions], a float list `masked_lm_weights`, and, unless the
 data is masked-LM only, an int64 `next_sentence_labels` [1] (0 = actual next, 1 = random).
 Files written by Google's `create_pretraining_data.py` (`input_ids`, `segment_ids`) are read too:
 the reader looks at the first record to learn the names, sequence length and prediction count.
@@ -13,6 +13,7 @@ import os
 import numpy as np
 import tensorflow as tf
 from keras.utils import Progbar
+from keras_bert.errors import KerasBertError, MissingFileError
 
 _GOOGLE_NAMES = {"input_ids": "input_word_ids", "segment_ids": "input_type_ids"}
 _INT_FEATURES = ("input_word_ids", "input_mask", "input_type_ids", "masked_lm_positions", "masked_lm_ids")
@@ -43,10 +44,10 @@ _WRITE_CHUNK = 1000
 def save_instances_as_tfrecords(instances, out_dir, num_shards, verbose=1):
     """Write a dict of masked-instance arrays round-robin over `num_shards` files; return paths."""
     if not isinstance(num_shards, int) or num_shards <= 0:
-        raise ValueError(f"The number of shards must be a positive integer, got {num_shards!r}.")
+        raise KerasBertError(f"The number of shards must be a positive integer, got {num_shards!r}.")
     count = len(instances["input_word_ids"])
     if num_shards > count:
-        raise ValueError(f"Cannot spread {count} instances over {num_shards} shards; use fewer shards.")
+        raise KerasBertError(f"Cannot spread {count} instances over {num_shards} shards; use fewer shards.")
     os.makedirs(out_dir, exist_ok=True)
     paths = shard_paths(out_dir, num_shards)
     # Shards of another run left here would be read together with these ones.
@@ -56,7 +57,7 @@ def save_instances_as_tfrecords(instances, out_dir, num_shards, verbose=1):
         if name.endswith((".tfrecord", ".tfrecords")) and os.path.join(out_dir, name) not in paths
     )
     if stale:
-        raise ValueError(
+        raise KerasBertError(
             f"{out_dir} already holds other TFRecord files ({', '.join(stale[:3])}"
             f"{', ...' if len(stale) > 3 else ''}); write to an empty directory or remove them."
         )
@@ -87,17 +88,17 @@ def expand_tfrecord_paths(files_or_dir):
                 os.path.join(path, name) for name in os.listdir(path) if name.endswith((".tfrecord", ".tfrecords"))
             )
             if not found:
-                raise FileNotFoundError(f"No .tfrecord files in {path}.")
+                raise MissingFileError(f"No .tfrecord files in {path}.")
             paths.extend(found)
         elif any(char in path for char in "*?["):
             found = sorted(tf.io.gfile.glob(path))
             if not found:
-                raise FileNotFoundError(f"No files match {path}.")
+                raise MissingFileError(f"No files match {path}.")
             paths.extend(found)
         elif os.path.isfile(path):
             paths.append(path)
         else:
-            raise FileNotFoundError(f"Pretraining TFRecord file not found: {path}")
+            raise MissingFileError(f"Pretraining TFRecord file not found: {path}")
     return paths
 
 
@@ -106,9 +107,9 @@ def inspect_tfrecord(path):
     try:
         first = next(iter(tf.data.TFRecordDataset(path).take(1)), None)
     except tf.errors.OpError as error:
-        raise ValueError(f"{path} is not a readable TFRecord file: {error.message}") from None
+        raise KerasBertError(f"{path} is not a readable TFRecord file: {error.message}") from None
     if first is None:
-        raise ValueError(f"{path} holds no records.")
+        raise KerasBertError(f"{path} holds no records.")
     example = tf.train.Example.FromString(first.numpy())
     stored = example.features.feature
     names = {}
@@ -121,7 +122,7 @@ def inspect_tfrecord(path):
     missing = set(_INT_FEATURES) | {"masked_lm_weights"}
     missing -= set(names.values())
     if missing:
-        raise ValueError(f"{path} is not a pretraining file: features {', '.join(sorted(missing))} are missing.")
+        raise KerasBertError(f"{path} is not a pretraining file: features {', '.join(sorted(missing))} are missing.")
     ids_name = next(key for key, value in names.items() if value == "input_word_ids")
     seq_length = len(stored[ids_name].int64_list.value)
     max_predictions = len(stored["masked_lm_positions"].int64_list.value)

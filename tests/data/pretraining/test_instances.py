@@ -99,7 +99,7 @@ def test_mlm_only_packs_whole_contiguous_sentences():
 
 def test_one_document_cannot_make_pairs():
     documents = synthetic_documents(count=1)
-    with pytest.raises(ValueError, match="needs at least 2 documents.*--mlm-only"):
+    with pytest.raises(ValueError, match="needs at least 2 documents.*--no-next-sentence"):
         create_sequence_instances(documents, 64, CLS, SEP, PAD)
     single_sentences = [[np.arange(5, dtype=np.int32) + 10 * d] for d in range(1, 4)]
     with pytest.raises(ValueError, match="every one of the 3 documents holds a single sentence"):

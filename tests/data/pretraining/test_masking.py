@@ -15,7 +15,7 @@ PIECE_IDS = np.arange(206, 256)
 
 
 def masker(**kwargs):
-    settings = dict(mask_id=MASK, cls_id=CLS, sep_id=SEP, pad_id=PAD, max_predictions_per_seq=20)
+    settings = dict(mask_id=MASK, cls_id=CLS, sep_id=SEP, pad_id=PAD, max_predictions=20)
     settings.update(kwargs)
     return MaskedLMMasker(VOCAB, **settings)
 
@@ -83,7 +83,7 @@ def test_eighty_ten_ten():
 def test_rate_and_max_predictions_are_respected():
     rng = np.random.default_rng(2)
     ids, lengths = random_batch(rng)
-    out = apply(masker(masked_lm_prob=0.5, max_predictions_per_seq=12), ids, lengths)
+    out = apply(masker(masked_lm_prob=0.5, max_predictions=12), ids, lengths)
     assert out["masked_lm_positions"].shape == (len(ids), 12)
     expected = np.minimum(12, np.maximum(1, np.round(lengths * 0.5)))
     np.testing.assert_array_equal(out["masked_lm_weights"].sum(axis=1), expected)
@@ -147,7 +147,7 @@ def test_default_max_predictions_never_cuts_the_rate():
     for length, rate in [(16, 0.15), (64, 0.15), (100, 0.15), (128, 0.15), (512, 0.15), (64, 0.4)]:
         ids, lengths = full_sequences(length)
         slots = default_max_predictions(length, rate)
-        out = apply(masker(masked_lm_prob=rate, max_predictions_per_seq=slots), ids, lengths)
+        out = apply(masker(masked_lm_prob=rate, max_predictions=slots), ids, lengths)
         np.testing.assert_array_equal(out["masked_lm_weights"].sum(axis=1), round(length * rate))
 
 
@@ -156,7 +156,7 @@ def test_mask_cap_note_names_the_length_from_which_the_masker_caps():
     assert mask_cap_note(128, 19) is None  # 128 tokens want round(19.2) = 19
     note = mask_cap_note(512, 20)
     assert "more than 136 tokens" in note and "need 77" in note
-    capped = masker(max_predictions_per_seq=20)
+    capped = masker(max_predictions=20)
     for length, masks in [(136, 20), (137, 20)]:
         ids, lengths = full_sequences(length)
         out = apply(capped, ids, lengths)

@@ -126,7 +126,7 @@ def test_chinese_corpus(chinese_corpus, chinese_vocab, tokenizer_for):
 
 def test_tfrecord_round_trip_equals_in_memory_instances(tmp_path, english_corpus, english_vocab, tokenizer_for):
     tokenizer = tokenizer_for(english_vocab)
-    settings = dict(seq_length=SEQ, max_predictions_per_seq=PREDICTIONS, dupe_factor=2, seed=9, verbose=0)
+    settings = dict(seq_length=SEQ, max_predictions=PREDICTIONS, dupe_factor=2, seed=9, verbose=0)
     summary = write_pretraining_tfrecords(english_corpus, tokenizer, tmp_path / "out", num_shards=3, **settings)
     assert len(summary["files"]) == 3
     written = json.loads((tmp_path / "out" / "pretraining_data.json").read_text())
@@ -170,11 +170,11 @@ def test_bad_input_messages(tmp_path, english_corpus, english_vocab, tokenizer_f
     one_document.write_text("The cat sat.\nThe dog ran.\nThe sun was big.\n", encoding="utf-8")
 
     def build(corpus=english_corpus, **kwargs):
-        settings = dict(seq_length=SEQ, batch_size=BATCH, max_predictions_per_seq=PREDICTIONS, verbose=0)
+        settings = dict(seq_length=SEQ, batch_size=BATCH, max_predictions=PREDICTIONS, verbose=0)
         settings.update(kwargs)
         return pretraining_dataset(corpus, tokenizer, **settings)
 
-    with pytest.raises(ValueError, match="needs at least 2 documents.*--mlm-only"):
+    with pytest.raises(ValueError, match="needs at least 2 documents.*--no-next-sentence"):
         build(one_document, layout="google")
     fallback = build(one_document, layout="google", mlm_only_fallback=True)
     assert "next_sentence_labels" not in fallback.element_spec[1]
@@ -185,8 +185,8 @@ def test_bad_input_messages(tmp_path, english_corpus, english_vocab, tokenizer_f
     for rate in (0.0, 1.0, 1.5):
         with pytest.raises(ValueError, match=r"masked_lm_prob \(the mask rate\) must be in \(0, 1\)"):
             build(masked_lm_prob=rate)
-    with pytest.raises(ValueError, match="max_predictions_per_seq must be a positive integer"):
-        build(max_predictions_per_seq=0)
+    with pytest.raises(ValueError, match="max_predictions must be a positive integer"):
+        build(max_predictions=0)
     with pytest.raises(FileNotFoundError, match="Corpus file not found: .*missing.txt"):
         build(tmp_path / "missing.txt")
     with pytest.raises(ValueError, match="Unknown pretraining data mode"):

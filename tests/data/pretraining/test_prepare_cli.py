@@ -22,7 +22,7 @@ def test_prepare_writes_shards(tmp_path, english_corpus, english_vocab, capsys, 
     printed = capsys.readouterr().out
     assert f"wrote {summary['instances']} masked-LM + next-sentence instances" in printed
     # 4 slots cap the masks of the longest sequences (32 tokens want 5), and the run says so.
-    assert "max_predictions_per_seq=4 caps the masks: sequences of more than 30 tokens" in printed
+    assert "max_predictions=4 caps the masks: sequences of more than 30 tokens" in printed
 
 
 def run_expecting_error(capsys, argv):
@@ -45,14 +45,14 @@ def test_prepare_bad_input(tmp_path, english_corpus, english_vocab, capsys, toke
     err = run_expecting_error(capsys, ["--corpus", str(english_corpus), *base, "--seq-length", "1024"])
     assert "max_position_embeddings 512" in err
     err = run_expecting_error(capsys, ["--corpus", str(english_corpus), *base, "--max-predictions", "0"])
-    assert "max_predictions_per_seq" in err
+    assert "max_predictions" in err
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n", encoding="utf-8")
     assert "corpus is empty" in run_expecting_error(capsys, ["--corpus", str(empty), *base])
     one = tmp_path / "one.txt"
     one.write_text("The cat sat.\nThe dog ran.\n", encoding="utf-8")
     err = run_expecting_error(capsys, ["--corpus", str(one), *base, "--layout", "google"])
-    assert "at least 2 documents" in err and "--mlm-only" in err
+    assert "at least 2 documents" in err and "--no-next-sentence" in err
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"The cat.\n\nThe \xfe dog.\n")
     err = run_expecting_error(capsys, ["--corpus", str(bad), *base])
@@ -61,4 +61,4 @@ def test_prepare_bad_input(tmp_path, english_corpus, english_vocab, capsys, toke
                  "--seq-length", "16", "--dupe-factor", "1"])
     assert code == 0 and "masked-LM only instances" in capsys.readouterr().out
     # Without --max-predictions: 15 % of 16 tokens, rounded up.
-    assert json.loads((tmp_path / "o" / "pretraining_data.json").read_text())["max_predictions_per_seq"] == 3
+    assert json.loads((tmp_path / "o" / "pretraining_data.json").read_text())["max_predictions"] == 3

@@ -22,6 +22,8 @@ from keras_bert.data.pretraining.settings import default_max_predictions
 from keras_bert.training.checkpoints import read_checkpoint_state
 from keras_bert.training.learning_rates import default_pretraining_rate
 from keras_bert.training.resumable_fit import CHECKPOINT_DIR, HISTORY_FILE, LOG_DIR
+from keras_bert.errors import KerasBertError, MissingFileError
+from keras_bert.text_files import read_json
 
 RUN_FILE = "run.json"
 # Settings that may change between a run and its resumption (they do not change the result).
@@ -68,18 +70,18 @@ class PretrainingSettings:
         if isinstance(self.corpus, str):
             self.corpus = [self.corpus]
         if not self.corpus:
-            raise ValueError("No corpus given.")
+            raise KerasBertError("No corpus given.")
         for path in self.corpus:
             if not os.path.exists(path):
-                raise FileNotFoundError(f"Corpus file not found: {path}")
+                raise MissingFileError(f"Corpus file not found: {path}")
         if (self.vocab is None) == (self.vocab_size is None):
-            raise ValueError("Give exactly one of a vocabulary file (--vocab) or a size to train one (--vocab-size).")
+            raise KerasBertError("Give exactly one of a vocabulary file (--vocab) or a size to train one (--vocab-size).")
         if self.vocab is not None and not os.path.isfile(self.vocab):
-            raise FileNotFoundError(f"Vocabulary file not found: {self.vocab}")
+            raise MissingFileError(f"Vocabulary file not found: {self.vocab}")
         if self.vocab_size is not None:
             _check_int("vocab_size", self.vocab_size, minimum=10)
         if self.preset not in preset_names():
-            raise ValueError(f"Unknown preset {self.preset!r}; `keras-bert presets` lists them.")
+            raise KerasBertError(f"Unknown preset {self.preset!r}; `keras-bert presets` lists them.")
         if self.learning_rate is None:
             self.learning_rate = default_pretraining_rate(self.preset)
         _check_int("steps", self.steps, minimum=1)
@@ -88,21 +90,21 @@ class PretrainingSettings:
         _check_int("checkpoint_every", self.checkpoint_every, minimum=1)
         max_positions = BertConfig.from_preset(self.preset).max_position_embeddings
         if not isinstance(self.seq_length, int) or not 5 <= self.seq_length <= max_positions:
-            raise ValueError(
+            raise KerasBertError(
                 f"seq_length must be between 5 and the preset's max_position_embeddings "
                 f"({max_positions}), got {self.seq_length!r}."
             )
         if not 0.0 < self.masked_lm_prob < 1.0:
-            raise ValueError(f"The mask rate must be in (0, 1), got {self.masked_lm_prob!r}.")
+            raise KerasBertError(f"The mask rate must be in (0, 1), got {self.masked_lm_prob!r}.")
         if self.max_predictions is None:
             self.max_predictions = default_max_predictions(self.seq_length, self.masked_lm_prob)
         _check_int("max_predictions", self.max_predictions, minimum=1)
         if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}.")
+            raise KerasBertError(f"learning_rate must be positive, got {self.learning_rate!r}.")
         if self.warmup_steps is not None and not (isinstance(self.warmup_steps, int) and 0 <= self.warmup_steps < self.steps):
-            raise ValueError(f"warmup_steps must be in [0, steps={self.steps}), got {self.warmup_steps!r}.")
+            raise KerasBertError(f"warmup_steps must be in [0, steps={self.steps}), got {self.warmup_steps!r}.")
         if not 0.0 <= self.eval_fraction < 0.5:
-            raise ValueError(f"eval_fraction must be in [0, 0.5), got {self.eval_fraction!r}.")
+            raise KerasBertError(f"eval_fraction must be in [0, 0.5), got {self.eval_fraction!r}.")
 
     def identity(self):
         """The settings that must match for a run to resume another's checkpoints."""
@@ -114,7 +116,7 @@ class PretrainingSettings:
 
 def _check_int(name, value, minimum):
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+        raise KerasBertError(f"{name} must be an integer >= {minimum}, got {value!r}.")
 
 
 def split_documents(documents, eval_fraction, seed, need_pairs):
@@ -128,7 +130,7 @@ def split_documents(documents, eval_fraction, seed, need_pairs):
     minimum = 2 if need_pairs else 1
     count = max(minimum, round(len(documents) * eval_fraction))
     if len(documents) - count < minimum:
-        raise ValueError(
+        raise KerasBertError(
             f"The corpus has {len(documents)} document(s): too few to hold out {count} for evaluation "
             f"and train on the rest; add documents or set the evaluation fraction to 0."
         )
@@ -167,17 +169,16 @@ def _check_same_run(settings, out):
     run_path = os.path.join(out, RUN_FILE)
     identity = json.loads(json.dumps(settings.identity()))
     if state is not None and os.path.isfile(run_path):
-        with open(run_path, encoding="utf-8") as file:
-            previous = json.load(file)
+        previous = read_json(run_path, "run settings", expect=dict)
         differing = sorted(key for key in set(identity) | set(previous) if identity.get(key) != previous.get(key))
         if differing:
             changes = ", ".join(f"{key} {previous.get(key)!r} -> {identity.get(key)!r}" for key in differing)
-            raise ValueError(
+            raise KerasBertError(
                 f"{out} holds checkpoints of a different run (differs in: {changes}); pass the run's "
                 f"values to resume it, use another output folder, or delete {checkpoint_dir} to start over."
             )
     elif state is not None:
-        raise ValueError(f"{checkpoint_dir} has checkpoints but {run_path} is missing; delete {checkpoint_dir} to start over.")
+        raise KerasBertError(f"{checkpoint_dir} has checkpoints but {run_path} is missing; delete {checkpoint_dir} to start over.")
     os.makedirs(out, exist_ok=True)
     with open(run_path, "w", encoding="utf-8") as file:
         json.dump(identity, file, indent=2, sort_keys=True)
@@ -222,10 +223,10 @@ def pretrain(settings, verbose=1):
     corpus = read_corpus(settings.corpus, layout=settings.layout, utf8_errors=settings.utf8_errors)
     log(f"Corpus: {corpus.stats.summary()}")
     if settings.next_sentence and len(corpus.documents) < 2:
-        raise ValueError(
+        raise KerasBertError(
             f"Next-sentence prediction needs at least 2 documents (random next sentences come from "
             f"another document); the corpus has {len(corpus.documents)}. Add documents, check the "
-            f"layout (--layout lines: one document per line), or pretrain masked-LM only (--mlm-only)."
+            f"layout (--layout lines: one document per line), or pretrain masked-LM only (--no-next-sentence)."
         )
     train_documents, eval_documents = split_documents(
         corpus.documents, settings.eval_fraction, settings.seed, settings.next_sentence
@@ -248,7 +249,7 @@ def pretrain(settings, verbose=1):
         tokenizer=tokenizer,
         seq_length=settings.seq_length,
         batch_size=settings.batch_size,
-        max_predictions_per_seq=settings.max_predictions,
+        max_predictions=settings.max_predictions,
         next_sentence=settings.next_sentence,
         whole_word_masking=settings.whole_word_masking,
         masked_lm_prob=settings.masked_lm_prob,
@@ -282,7 +283,7 @@ def pretrain(settings, verbose=1):
     strategy = resolve_strategy(settings.strategy)
     with strategy.scope():
         encoder = BertEncoder(config)
-        model = BertPretrainer(encoder, next_sentence=settings.next_sentence)
+        model = BertPretrainer(encoder, next_sentence=settings.next_sentence, tokenizer=tokenizer)
         optimizer = create_optimizer(
             settings.steps,
             learning_rate=settings.learning_rate,
@@ -314,7 +315,7 @@ def pretrain(settings, verbose=1):
         final = {k: v for k, v in (result.history["train"][-1] if result.history["train"] else {}).items() if k != "step"}
         evaluated_on = "training batches (no held-out documents)"
 
-    folder = _write_model_folder(model, config, tokenizer, settings, result.final_step)
+    folder = _write_model_folder(model, settings, result.final_step)
     tokens_per_batch = settings.batch_size * settings.seq_length
     summary = {
         "steps": result.final_step,
@@ -350,39 +351,22 @@ def pretrain(settings, verbose=1):
     return summary
 
 
-def _write_model_folder(model, config, tokenizer, settings, steps):
-    """The model folder, from an uncompiled copy so the weight files hold no optimizer state."""
-    from keras_bert.interop.native import (
-        CONFIG_FILE,
-        ENCODER_WEIGHTS_FILE,
-        PRETRAINER_WEIGHTS_FILE,
-        VOCAB_FILE,
-        write_model_folder,
-    )
-    from keras_bert.tasks.pretrainer import BertPretrainer
+def _write_model_folder(model, settings, steps):
+    """The model folder (`write_model_folder` leaves the optimizer's state out of it)."""
+    from keras_bert.interop.native import KERAS_CONFIG_FILE, VOCAB_PATH, WEIGHTS_FILE, write_model_folder
 
-    clean = BertPretrainer.from_config(model.get_config())
-    clean.set_weights(model.get_weights())
     write_model_folder(
         settings.out,
-        config=config,
-        vocabulary=list(tokenizer.vocabulary),
-        lowercase=settings.lowercase,
-        encoder=clean.encoder,
-        pretrainer=clean,
+        model,
         metadata={
-            "next_sentence": settings.next_sentence,
             "seq_length": settings.seq_length,
-            "max_predictions_per_seq": settings.max_predictions,
+            "max_predictions": settings.max_predictions,
             "pretraining_steps": steps,
             "preset": settings.preset,
         },
     )
     return {
-        "config": os.path.join(settings.out, CONFIG_FILE),
-        "vocab": os.path.join(settings.out, VOCAB_FILE),
-        "weights": [
-            os.path.join(settings.out, ENCODER_WEIGHTS_FILE),
-            os.path.join(settings.out, PRETRAINER_WEIGHTS_FILE),
-        ],
+        "config": os.path.join(settings.out, KERAS_CONFIG_FILE),
+        "vocab": os.path.join(settings.out, VOCAB_PATH),
+        "weights": [os.path.join(settings.out, WEIGHTS_FILE)],
     }

@@ -8,6 +8,14 @@ is the baseline that shows what pretraining is worth.
 
 import keras
 
+from keras_bert.config import BertConfig
+from keras_bert.interop.loader import load_checkpoint
+from keras_bert.interop.sentence_transformers import sentence_pooling
+from keras_bert.modeling.encoder import BertEncoder
+from keras_bert.tasks.classifier import BertClassifier
+from keras_bert.tokenization.bert_tokenizer import BertTokenizer
+from keras_bert.errors import KerasBertError
+
 RANDOM_INIT = "random"
 
 
@@ -25,7 +33,7 @@ def start_classifier(
     seed=None,
     pooling="auto",
 ):
-    """A `BertClassifier` with its `tokenizer` set, ready for `finetune_classifier`.
+    """A `BertClassifier` holding its tokenizer, ready for `finetune_classifier`.
 
     Args:
         init: a checkpoint folder, or "random" (then `preset` and `vocab_file` are needed).
@@ -34,35 +42,25 @@ def start_classifier(
         pooling: "cls", "mean" or "auto": "mean" when `init` is a sentence-transformers
             folder trained with mean pooling (`interop.sentence_transformers`), else "cls".
     """
-    from keras_bert.modeling.encoder import BertEncoder
-    from keras_bert.tasks.classifier import BertClassifier
-    from keras_bert.tokenization import BertTokenizer
-
     if seed is not None:
         keras.utils.set_random_seed(seed)
     if init == RANDOM_INIT:
         if not preset or not vocab_file:
-            raise ValueError("Random initialisation needs a preset and a vocabulary file (--preset, --vocab).")
-        from keras_bert.config import BertConfig
-        from keras_bert.interop.vocab_file import read_vocab_file
-
-        vocabulary = read_vocab_file(vocab_file)
-        config = BertConfig.from_preset(preset, vocab_size=len(vocabulary))
-        encoder = BertEncoder(config)
+            raise KerasBertError("Random initialisation needs a preset and a vocabulary file (--preset, --vocab).")
         tokenizer = BertTokenizer.from_vocab_file(vocab_file, lowercase=lowercase)
+        config = BertConfig.from_preset(preset, vocab_size=tokenizer.vocab_size)
+        encoder = BertEncoder(config)
     else:
         if preset:
-            raise ValueError(
+            raise KerasBertError(
                 f"--preset only applies to --init random; {init} has its own architecture."
             )
-        from keras_bert.interop.loader import load_checkpoint
-
         loaded = load_checkpoint(init)
         encoder = loaded.encoder
         tokenizer = loaded.tokenizer
         config = loaded.config
     if seq_length > config.max_position_embeddings:
-        raise ValueError(
+        raise KerasBertError(
             f"seq_length {seq_length} exceeds the encoder's max_position_embeddings "
             f"({config.max_position_embeddings})."
         )
@@ -76,15 +74,13 @@ def start_classifier(
         text_pair=text_pair,
         seq_length=seq_length,
         pooling=pooling,
+        tokenizer=tokenizer,
     )
-    classifier.tokenizer = tokenizer
     return classifier
 
 
 def resolve_pooling(init):
     """The pooling "auto" means for `init`: the checkpoint's own sentence vector, else [CLS]."""
-    from keras_bert.interop.sentence_transformers import sentence_pooling
-
     if init == RANDOM_INIT:
         return "cls"
     return sentence_pooling(init) or "cls"

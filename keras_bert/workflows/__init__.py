@@ -1,0 +1,27 @@
+"""The jobs, as library functions that the command line, the notebooks and the quickstart call.
+
+Each job is a settings dataclass (the job's `keras-bert` flags, one to one, with a `validate()`
+that names the setting at fault) and a function that runs it and returns a summary dict:
+
+    pretrain(PretrainingSettings(...))   corpus files → a pretrained model folder (resumable)
+    finetune(FinetuneSettings(...))      labelled files → a fine-tuned classifier model folder
+    evaluate(EvaluateSettings(...))      a classifier on a labelled file → accuracy, F1, confusion
+    predict(PredictSettings(...))        a classifier (folder or SavedModel) on a file → predictions
+
+Names load on first use, so reading settings does not import TensorFlow.
+"""
+
+from keras_bert.lazy_exports import lazy_exports
+
+_WORKFLOWS = {
+    "pretrain": "keras_bert.workflows.pretraining",
+    "PretrainingSettings": "keras_bert.workflows.pretraining",
+    "finetune": "keras_bert.workflows.finetuning",
+    "FinetuneSettings": "keras_bert.workflows.finetuning",
+    "evaluate": "keras_bert.workflows.evaluation",
+    "EvaluateSettings": "keras_bert.workflows.evaluation",
+    "predict": "keras_bert.workflows.prediction",
+    "PredictSettings": "keras_bert.workflows.prediction",
+}
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _WORKFLOWS)

@@ -1,0 +1,264 @@
+"""`finetune`: labelled files → a fine-tuned classifier model folder (`keras-bert finetune`).
+
+Steps: check every setting before reading anything; read the training (and dev) file; fix the
+label vocabulary from the training labels; start the classifier from a checkpoint or random
+weights (`start_classifier`); report how many examples `seq_length` truncates; fine-tune with
+BERT's recipe (`finetune_classifier`); write the classifier model folder (with the reading
+settings, so `evaluate` and `predict` read files the same way), then score the dev set beside
+the majority-class baseline and write summary.json.
+"""
+
+import dataclasses
+import json
+import os
+import time
+
+from keras_bert.config import preset_names
+from keras_bert.errors import KerasBertError, MissingFileError
+from keras_bert.workflows.checks import (
+    check_choice,
+    check_file,
+    check_fraction,
+    check_int,
+    check_optional_int,
+)
+from keras_bert.workflows.labelled_files import (
+    quiet,
+    read_examples,
+    reading_options,
+    recorded_options,
+)
+
+RANDOM_INIT = "random"
+POOLINGS = ("auto", "cls", "mean")
+SUMMARY_FILE = "summary.json"
+
+
+@dataclasses.dataclass
+class FinetuneSettings:
+    """Everything that defines a fine-tuning run (the `keras-bert finetune` flags, one to one)."""
+
+    train: str  # training file: CSV, TSV or JSON lines
+    out: str  # the classifier model folder to write
+    init: str  # a checkpoint folder (ours, Google's, Hugging Face's) or "random"
+    text_column: str  # column (CSV/TSV header) or field (JSON lines) of the text
+    label_column: str  # ... of the label
+    dev: str = None  # dev file: accuracy and F1 after every epoch and in the summary
+    text_pair_column: str = None  # ... of the second text, for pair tasks
+    # Reading: like `read_labelled_file`; recorded in the model folder for evaluate / predict.
+    format: str = None  # "csv", "tsv" or "jsonl"; default: from the file name's extension
+    quoting: bool = True  # False: double quotes are ordinary characters (SST-2, MRPC)
+    encoding: str = "utf-8-sig"
+    drop_labels: list = dataclasses.field(
+        default_factory=list
+    )  # rows with these labels are dropped, counted
+    skip_bad_rows: bool = (
+        False  # skip (and report) rows that cannot be examples, instead of stopping
+    )
+    # The model: random init takes an architecture and a vocabulary.
+    preset: str = None  # for init "random" (e.g. "bert_tiny")
+    vocab: str = None  # vocab.txt, for init "random"
+    lowercase: bool = True  # for init "random"; a checkpoint brings its own
+    # "cls", "mean", or "auto": mean for sentence-transformers checkpoints trained with it.
+    pooling: str = "auto"
+    dropout: float = 0.1  # before the classification layer
+    # Training.
+    epochs: int = 3
+    seq_length: int = 128
+    batch_size: int = 32
+    learning_rate: float = (
+        None  # peak rate; default: by the encoder's width (default_finetuning_rate)
+    )
+    warmup_fraction: float = 0.1  # share of steps in linear warm-up
+    weight_decay: float = 0.01
+    max_train_examples: int = None  # train on a seeded random subset of this size
+    seed: int = 0  # seeds subsampling, shuffling and the new weights
+    log_every: int = 10  # steps between history records
+
+    def validate(self):
+        """A one-line `KerasBertError` naming the setting at fault, before any work."""
+        check_file("train", self.train)
+        if self.dev is not None:
+            check_file("dev", self.dev)
+        if not self.out:
+            raise KerasBertError("out is required: the model folder to write.")
+        if os.path.isfile(self.out):
+            raise KerasBertError(f"out {self.out} is a file; give a folder.")
+        if self.init == RANDOM_INIT:
+            if not self.preset or not self.vocab:
+                raise KerasBertError(
+                    "init 'random' needs preset (e.g. 'bert_tiny') and vocab (a vocab.txt)."
+                )
+            if self.preset not in preset_names():
+                raise KerasBertError(
+                    f"Unknown preset {self.preset!r}; `keras-bert presets` lists them."
+                )
+            check_file("vocab", self.vocab)
+        else:
+            if not self.init or not os.path.isdir(self.init):
+                raise MissingFileError(
+                    f"init {self.init}: no such folder (give a checkpoint folder or 'random')."
+                )
+            if self.preset:
+                raise KerasBertError(
+                    f"preset only applies to init 'random'; {self.init} has its own architecture."
+                )
+        if self.drop_labels is None:
+            self.drop_labels = []
+        reading_options(self)  # columns and format
+        check_choice("pooling", self.pooling, POOLINGS)
+        check_fraction("dropout", self.dropout)
+        check_int("epochs", self.epochs)
+        check_int("seq_length", self.seq_length, minimum=2)
+        check_int("batch_size", self.batch_size)
+        if self.learning_rate is not None and not self.learning_rate > 0:
+            raise KerasBertError(f"learning_rate must be positive, got {self.learning_rate!r}.")
+        check_fraction("warmup_fraction", self.warmup_fraction)
+        if not self.weight_decay >= 0:
+            raise KerasBertError(f"weight_decay must be >= 0, got {self.weight_decay!r}.")
+        check_optional_int("max_train_examples", self.max_train_examples)
+        check_int("log_every", self.log_every)
+
+
+def finetune(settings, verbose=1):
+    """Fine-tune the classifier described by `settings`; write its model folder; return the summary.
+
+    The summary (also written to `out/summary.json`): training examples and the rows skipped or
+    dropped, truncated examples per split, training seconds, the last training metrics and,
+    with a dev file, the dev scores (`score_predictions`) beside the majority-class baseline.
+    """
+    settings.validate()
+    log = print if verbose else quiet
+
+    from keras_bert.data.label_vocabulary import LabelVocabulary
+    from keras_bert.data.labelled import classification_dataset, count_truncated
+    from keras_bert.tasks.classifier_evaluation import evaluate_classifier
+    from keras_bert.workflows.classifier_folder import save_classifier_folder
+    from keras_bert.workflows.classifier_start import start_classifier
+    from keras_bert.tasks.classifier_training import finetune_classifier
+    from keras_bert.training.learning_rates import default_finetuning_rate
+
+    options = reading_options(settings)
+    train = read_examples(settings.train, options, skip_bad_rows=settings.skip_bad_rows, log=log)
+    labels = LabelVocabulary.from_labels(train.labels)
+    if settings.max_train_examples:
+        train = train.subsample(settings.max_train_examples, seed=settings.seed)
+        log(f"training on a random subset of {len(train):,} examples (seed {settings.seed})")
+    dev = None
+    if settings.dev:
+        dev = read_examples(
+            settings.dev,
+            options,
+            label_vocabulary=labels,
+            skip_bad_rows=settings.skip_bad_rows,
+            log=log,
+        )
+    log(f"labels ({len(labels)}): {', '.join(labels.names)}", flush=True)
+
+    classifier = start_classifier(
+        settings.init,
+        num_classes=len(labels),
+        labels=labels.names,
+        text_pair=bool(options["text_pair_column"]),
+        seq_length=settings.seq_length,
+        dropout=settings.dropout,
+        preset=settings.preset,
+        vocab_file=settings.vocab,
+        lowercase=settings.lowercase,
+        seed=settings.seed,
+        pooling=settings.pooling,
+    )
+    vector = "mean over real tokens" if classifier.pooling == "mean" else "pooled [CLS] output"
+    log(f"sentence vector: {vector} (pooling {settings.pooling})")
+    learning_rate = settings.learning_rate
+    if learning_rate is None:
+        hidden_size = classifier.encoder.config.hidden_size
+        learning_rate = default_finetuning_rate(hidden_size)
+        log(
+            f"peak learning rate {learning_rate:g}, the default for a {hidden_size}-wide "
+            "encoder (learning_rate)"
+        )
+
+    tokenizer = classifier.tokenizer
+    splits = {"train": train} if dev is None else {"train": train, "dev": dev}
+    truncated = {
+        name: count_truncated(tokenizer, examples, settings.seq_length)
+        for name, examples in splits.items()
+    }
+    for name, count in truncated.items():
+        if count:
+            log(
+                f"{name}: {count:,} of {len(splits[name]):,} examples are longer than seq_length "
+                f"{settings.seq_length} and are truncated"
+            )
+    train_data = classification_dataset(
+        train,
+        tokenizer,
+        labels,
+        seq_length=settings.seq_length,
+        batch_size=settings.batch_size,
+        shuffle=True,
+        seed=settings.seed,
+    )
+    dev_data = None
+    if dev is not None:
+        dev_data = classification_dataset(
+            dev, tokenizer, labels, seq_length=settings.seq_length, batch_size=settings.batch_size
+        )
+
+    started = time.time()
+    history = finetune_classifier(
+        classifier,
+        train_data,
+        dev_data,
+        epochs=settings.epochs,
+        learning_rate=learning_rate,
+        warmup_fraction=settings.warmup_fraction,
+        weight_decay=settings.weight_decay,
+        out_dir=settings.out,
+        log_every=settings.log_every,
+        verbose="auto" if verbose else 0,
+    )
+    training_seconds = time.time() - started
+
+    metadata = {
+        "data": recorded_options(options),
+        "finetuning": {
+            "init": settings.init
+            if settings.init == RANDOM_INIT
+            else os.path.abspath(settings.init),
+            "preset": settings.preset,
+            "train_file": os.path.abspath(settings.train),
+            "train_examples": len(train),
+            "epochs": settings.epochs,
+            "batch_size": settings.batch_size,
+            "learning_rate": learning_rate,
+            "warmup_fraction": settings.warmup_fraction,
+            "weight_decay": settings.weight_decay,
+            "pooling": classifier.pooling,
+            "seed": settings.seed,
+        },
+    }
+    save_classifier_folder(settings.out, classifier, metadata=metadata)
+
+    summary = {
+        "train_examples": len(train),
+        "train_skipped_rows": [line for line, _ in train.skipped],
+        "train_dropped_rows": {label: len(lines) for label, lines in train.dropped.items()},
+        "truncated_examples": truncated,
+        "training_seconds": round(training_seconds, 1),
+        "final_train": {
+            k: float(v[-1]) for k, v in history.history.items() if not k.startswith("val_")
+        },
+    }
+    if dev is not None:
+        summary["dev_file"] = os.path.abspath(settings.dev)
+        summary["dev"] = evaluate_classifier(
+            classifier, dev, batch_size=settings.batch_size, verbose=0
+        )
+        summary["dev_skipped_rows"] = [line for line, _ in dev.skipped]
+        summary["dev_dropped_rows"] = {label: len(lines) for label, lines in dev.dropped.items()}
+    with open(os.path.join(settings.out, SUMMARY_FILE), "w", encoding="utf-8") as file:
+        json.dump(summary, file, indent=2, ensure_ascii=False)
+        file.write("\n")
+    return summary
