@@ -1,8 +1,15 @@
 """keras_bert: build, pretrain, fine-tune and serve BERT in Keras 3 and TensorFlow.
 
-The public API is re-exported here. Names load on first use (PEP 562), so `keras-bert --help`
-and the command line's TensorFlow log settings take effect before TensorFlow is imported.
+The public API is re-exported here, its names loaded on first use (PEP 562). Importing
+keras_bert registers its Keras classes (tokenizer, encoder, tasks), so that
+`keras.models.load_model(folder)` reads a keras_bert model folder or export after nothing more
+than `import keras_bert`. That imports TensorFlow, except in the `keras-bert` command, which
+imports what each subcommand needs itself, after setting TensorFlow's log level: so `--help`
+is instant and the output is the user's, not TensorFlow's start-up chatter.
 """
+
+import os
+import sys
 
 from keras_bert.lazy_exports import lazy_exports
 
@@ -49,3 +56,22 @@ _PUBLIC_API = {
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _PUBLIC_API)
+
+# The modules whose import registers keras_bert's serialisable Keras classes.
+_KERAS_CLASSES = (
+    "keras_bert.tasks.classifier",
+    "keras_bert.tasks.pretrainer",
+    "keras_bert.tasks.sentence_encoder",
+)
+
+
+def register_keras_classes():
+    """Import the modules that register keras_bert's classes with Keras (idempotent)."""
+    import importlib
+
+    for module in _KERAS_CLASSES:
+        importlib.import_module(module)
+
+
+if os.path.basename(sys.argv[0] if sys.argv else "") != "keras-bert":
+    register_keras_classes()

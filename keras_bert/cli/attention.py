@@ -12,7 +12,10 @@ def register(subparsers):
         description="Load any model folder (keras_bert, Google or Hugging Face) and draw, for "
         "one layer, every head's attention probabilities between the text's word pieces.",
     )
-    parser.add_argument("--model", required=True, help="model folder")
+    parser.add_argument(
+        "--model", required=True,
+        help="model folder, or a published checkpoint (hf://ORG/NAME[@REVISION], https://...)",
+    )
     parser.add_argument("--text", required=True, help="the text (first segment)")
     parser.add_argument("--text-pair", help="an optional second segment")
     parser.add_argument("--layer", type=int, default=-1, help="layer index (default: the last)")
@@ -22,10 +25,13 @@ def register(subparsers):
 
 
 def run(args):
+    from keras_bert.interop import remote
     from keras_bert.interop.loader import load_checkpoint
     from keras_bert.visualization.attention import plot_attention
 
-    if not os.path.isdir(args.model):
+    if remote.is_remote(args.model):
+        remote.check_name(args.model)
+    elif not os.path.isdir(args.model):
         raise KerasBertError(f"--model {args.model} is not a folder.")
     if not args.text.strip():
         raise KerasBertError("--text is empty: give the sentence whose attention to draw.")

@@ -25,7 +25,11 @@ def register(subparsers):
     )
     parser.add_argument("--from", dest="from_format", choices=FORMATS, default=None,
                         help="the input's format (default: detected from its files)")
-    parser.add_argument("input", metavar="IN", help="the input checkpoint folder")
+    parser.add_argument(
+        "input", metavar="IN",
+        help="the input checkpoint folder, or a published one: hf://ORG/NAME[@REVISION], or "
+        "the https:// URL of a Google .zip or a folder (downloaded once into $KERAS_BERT_CACHE)",
+    )
     parser.add_argument("--to", dest="to_format", choices=FORMATS, required=True,
                         help="the output's format")
     parser.add_argument("output", metavar="OUT", help="the output folder (created)")

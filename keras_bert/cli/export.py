@@ -20,7 +20,11 @@ def register(subparsers):
         "tokenizer inside: signatures encode, encode_pair, encode_ids and, for a fine-tuned "
         "classifier, classify (also serving_default).",
     )
-    parser.add_argument("--model", required=True, help="the model folder to export")
+    parser.add_argument(
+        "--model", required=True,
+        help="the model folder to export, or a published checkpoint (hf://ORG/NAME[@REVISION], "
+        "https://...; downloaded once into $KERAS_BERT_CACHE)",
+    )
     parser.add_argument(
         "--out",
         help=f"SavedModel folder to write (default: {DEFAULT_EXPORT_ROOT}/<model folder name>/1, "
@@ -48,12 +52,20 @@ def register(subparsers):
 
 def default_output_path(model_path):
     """export/<model folder name>/1: TF Serving serves numbered version folders of a model."""
+    from keras_bert.interop import remote
+
+    if remote.is_remote(model_path):
+        return os.path.join(DEFAULT_EXPORT_ROOT, remote.model_name(model_path), "1")
     name = os.path.basename(os.path.normpath(os.path.abspath(model_path))) or "model"
     return os.path.join(DEFAULT_EXPORT_ROOT, name, "1")
 
 
 def run(args):
-    if not os.path.isdir(args.model):
+    from keras_bert.interop import remote
+
+    if remote.is_remote(args.model):
+        remote.check_name(args.model)
+    elif not os.path.isdir(args.model):
         raise KerasBertError(f"--model {args.model} is not a folder.")
     if args.seq_length is not None and args.seq_length < 2:
         raise KerasBertError(f"--seq-length must be at least 2, got {args.seq_length}.")

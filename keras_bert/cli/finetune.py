@@ -29,7 +29,9 @@ def register(subparsers):
     parser.add_argument(
         "--init",
         required=True,
-        help="checkpoint folder to start from (ours, Google's or Hugging Face's), or 'random'",
+        help="checkpoint folder to start from (ours, Google's or Hugging Face's), a published "
+        "checkpoint (hf://ORG/NAME[@REVISION], or the https:// URL of a Google .zip or a folder; "
+        "downloaded once into $KERAS_BERT_CACHE; HF_HUB_OFFLINE=1: cache only), or 'random'",
     )
     parser.add_argument("--preset", help="architecture for --init random (e.g. bert_tiny)")
     parser.add_argument("--vocab", help="vocab.txt for --init random")

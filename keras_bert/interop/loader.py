@@ -5,11 +5,14 @@ The format of a folder is recognised by its files:
     google       bert_config.json + a *.ckpt*.index TF checkpoint + vocab.txt
     huggingface  config.json + model.safetensors / model.safetensors.index.json /
                  pytorch_model.bin (+ vocab.txt or tokenizer.json)
+
+A published checkpoint's name (hf://ORG/NAME[@REVISION], or the https:// URL of a zip or a
+folder) is first downloaded into the cache and resolved to its local folder (`remote`).
 """
 
 import os
 
-from keras_bert.interop import google, hugging_face, native
+from keras_bert.interop import google, hugging_face, native, remote
 from keras_bert.interop.sentence_transformers import sentence_pooling
 from keras_bert.tasks.sentence_encoder import BertSentenceEncoder
 from keras_bert.errors import KerasBertError, MissingFileError
@@ -49,22 +52,27 @@ def detect_format(path):
     )
 
 
-def load_checkpoint(path, hidden_act=None, lowercase=None, format=None):
+def load_checkpoint(path, hidden_act=None, lowercase=None, format=None, offline=None):
     """Load a BERT checkpoint folder of any supported format into a `LoadedBert`.
 
     Args:
-        path: the folder.
+        path: the folder, or a published checkpoint: hf://ORG/NAME[@REVISION] (Hugging Face),
+            or the https:// URL of a zip (as Google released its BERTs) or of a folder;
+            downloaded once into $KERAS_BERT_CACHE (default ~/.cache/keras_bert).
         hidden_act: our activation name, replacing the checkpoint's (Google's "gelu" is read
             as "gelu_approx", the tanh form it is in Google's code).
         lowercase: whether the tokenizer lowercases, replacing what the folder says or
             what is guessed from it (see `LoadedBert.metadata["notes"]`).
         format: "keras_bert", "google" or "huggingface" to insist on one; default: detected.
+        offline: for a published name, never use the network (an error when it is not
+            cached); default: KERAS_BERT_OFFLINE / HF_HUB_OFFLINE.
 
     Returns a `LoadedBert` with `.config`, `.tokenizer`, `.encoder`, `.pretrainer` (when the
     pretraining heads are in the checkpoint), `.classifier` (our format), `.metadata`,
     `.format`.
     """
-    path = os.fspath(path)
+    name = os.fspath(path)
+    path = remote.resolve(name, offline=offline)
     detected = detect_format(path)
     if format is not None and format != detected:
         if format not in FORMATS:
@@ -74,11 +82,14 @@ def load_checkpoint(path, hidden_act=None, lowercase=None, format=None):
             f"{FORMAT_NEEDS[format]})."
         )
     if detected == "keras_bert":
-        return native.read_model_folder(path, hidden_act=hidden_act, lowercase=lowercase)
-    if detected == "google":
-        return google.read_google_checkpoint(path, hidden_act=hidden_act, lowercase=lowercase)
-    loaded = hugging_face.read_hugging_face(path, hidden_act=hidden_act, lowercase=lowercase)
-    loaded.metadata.setdefault("sentence_pooling", sentence_pooling(path))
+        loaded = native.read_model_folder(path, hidden_act=hidden_act, lowercase=lowercase)
+    elif detected == "google":
+        loaded = google.read_google_checkpoint(path, hidden_act=hidden_act, lowercase=lowercase)
+    else:
+        loaded = hugging_face.read_hugging_face(path, hidden_act=hidden_act, lowercase=lowercase)
+        loaded.metadata.setdefault("sentence_pooling", sentence_pooling(path))
+    if name != path:
+        loaded.metadata["remote"] = name  # "source" is the cached folder
     return loaded
 
 

@@ -18,6 +18,7 @@ constructor argument lives in config.json, through the task's `get_config`.
 import json
 import os
 import shutil
+import tempfile
 
 import keras
 import numpy as np
@@ -77,12 +78,6 @@ def write_model_folder(path, model, metadata=None):
             f"write_model_folder: the tokenizer has {model.tokenizer.vocab_size} tokens but the "
             f"encoder's vocab_size is {model.encoder.config.vocab_size}; they must be equal."
         )
-    written = dict(metadata or {})
-    if written.get("format", FORMAT_NAME) != FORMAT_NAME:
-        raise KerasBertError(f"metadata['format'] must be {FORMAT_NAME!r} (or left out).")
-    written.update(format=FORMAT_NAME, format_version=FORMAT_VERSION, task=task)
-    written = json.loads(json.dumps(written, default=_json_default))
-
     os.makedirs(path, exist_ok=True)
     metadata_path = os.path.join(path, METADATA_FILE)
     if os.path.exists(metadata_path):
@@ -93,16 +88,51 @@ def write_model_folder(path, model, metadata=None):
             shutil.rmtree(stale_path)
         elif os.path.exists(stale_path):
             os.remove(stale_path)
+    return save_task_files(path, model, metadata)
+
+
+def save_task_files(path, model, metadata=None):
+    """Add the Keras files of task `model` and keras_bert.json to the existing folder `path`.
+
+    `write_model_folder` without the clean-up: an export adds these beside its SavedModel, so
+    one folder is both. Returns keras_bert.json's content.
+    """
+    written = dict(metadata or {})
+    if written.get("format", FORMAT_NAME) != FORMAT_NAME:
+        raise KerasBertError(f"metadata['format'] must be {FORMAT_NAME!r} (or left out).")
+    written.update(format=FORMAT_NAME, format_version=FORMAT_VERSION, task=task_name(model))
+    written = json.loads(json.dumps(written, default=_json_default))
     if getattr(model, "optimizer", None) is not None:
         # Keras would store the optimizer's state too: save a clean copy of the weights.
         model = _uncompiled_copy(model)
-    # An absolute path: Keras 3.15 writes the assets of a relative one into a temporary folder.
-    keras.saving.save_model(model, os.path.abspath(path), zipped=False)
+    _save_keras_files(model, path)
     # keras_bert.json last: a folder that has it was written completely.
-    with open(metadata_path, "w", encoding="utf-8") as file:
+    with open(os.path.join(path, METADATA_FILE), "w", encoding="utf-8") as file:
         json.dump(written, file, indent=2, sort_keys=True, ensure_ascii=False)
         file.write("\n")
     return written
+
+
+def _save_keras_files(model, path):
+    """`keras.saving.save_model(model, path, zipped=False)`, into a folder that may hold files.
+
+    Keras writes into a new folder here, whose files are then moved in: it refuses an existing
+    assets/ folder (a SavedModel's), and writes the assets of a relative path elsewhere.
+    """
+    staging = tempfile.mkdtemp(prefix=".keras-", dir=path)
+    try:
+        keras.saving.save_model(model, os.path.abspath(staging), zipped=False)
+        for name in os.listdir(staging):
+            source, target = os.path.join(staging, name), os.path.join(path, name)
+            if name == ASSETS_DIR and os.path.isdir(target):
+                for asset in os.listdir(source):
+                    if os.path.exists(os.path.join(target, asset)):
+                        shutil.rmtree(os.path.join(target, asset))
+                    os.replace(os.path.join(source, asset), os.path.join(target, asset))
+            else:
+                os.replace(source, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def is_model_folder(path):

@@ -2,7 +2,8 @@
 
 Its `tf.function`s become the exported SavedModel's methods and signatures:
 
-    encode(text)                 raw strings → pooled_output, sequence_output, input_mask
+    encode(text)                 raw strings → sentence_embedding, pooled_output,
+                                 sequence_output, input_mask (one string: no batch axis)
     encode_pair(text_a, text_b)  the same for text pairs
     classify(text) or classify(text_a, text_b)   (classifiers)
                                  → probabilities, label_ids, labels
@@ -18,6 +19,7 @@ so it loads with TensorFlow and tf-text alone.
 import tensorflow as tf
 
 from keras_bert.modeling.encoder import INPUT_NAMES
+from keras_bert.tasks.sentence_encoder import pool_sentences
 
 
 def _text_spec(name):
@@ -42,6 +44,8 @@ class BertServingModule(tf.Module):
         classifier: a `BertClassifier` over `encoder`, or None.
         label_names: class names in id order (classifiers only).
         text_pair: whether `classify` takes `text_a` and `text_b` (classifiers only).
+        sentence_pooling: "cls", "mean" or "max": the `sentence_embedding` of `encode`.
+        normalize: L2-normalise `sentence_embedding`.
     """
 
     # tf.Module derives these from its attributes at run time; TF Hub's reusable SavedModel
@@ -58,6 +62,8 @@ class BertServingModule(tf.Module):
         classifier=None,
         label_names=None,
         text_pair=False,
+        sentence_pooling="cls",
+        normalize=False,
         name="bert",
     ):
         super().__init__(name=name)
@@ -68,6 +74,8 @@ class BertServingModule(tf.Module):
         object.__setattr__(self, "_classifier", classifier)
         self.seq_length = int(seq_length)
         self.text_pair = bool(text_pair)
+        self.sentence_pooling = sentence_pooling
+        self.normalize = bool(normalize)
         model = classifier if classifier is not None else encoder
         self.variables = [variable.value for variable in model.variables]
         self.trainable_variables = [variable.value for variable in model.trainable_variables]
@@ -82,9 +90,25 @@ class BertServingModule(tf.Module):
 
     # Raw-string endpoints.
 
-    @tf.function(input_signature=[_text_spec("text")])
+    @tf.function
     def encode(self, text):
-        """[batch] strings → pooled_output [batch, hidden], sequence_output, input_mask."""
+        """[batch] strings → sentence_embedding [batch, hidden], pooled_output, sequence_output
+        [batch, seq, hidden], input_mask. One string (a scalar) → the same without the batch
+        axis, `sequence_output` and `input_mask` cut to its real tokens.
+
+        Traced for both shapes before saving (`trace_for_export`); the signature is the batch one.
+        """
+        if text.shape.rank == 0:
+            outputs = self._encode_inputs(
+                self.tokenizer.encode(text[tf.newaxis], seq_length=self.seq_length)
+            )
+            real = tf.cast(outputs["input_mask"][0], tf.bool)
+            return {
+                "sentence_embedding": outputs["sentence_embedding"][0],
+                "pooled_output": outputs["pooled_output"][0],
+                "sequence_output": tf.boolean_mask(outputs["sequence_output"][0], real),
+                "input_mask": tf.boolean_mask(outputs["input_mask"][0], real),
+            }
         return self._encode_inputs(self.tokenizer.encode(text, seq_length=self.seq_length))
 
     @tf.function(input_signature=[_text_spec("text_a"), _text_spec("text_b")])
@@ -140,14 +164,17 @@ class BertServingModule(tf.Module):
         return {**outputs, "encoder_outputs": tf.stack(outputs["encoder_outputs"], axis=1)}
 
     def trace_for_export(self):
-        """Trace `__call__` for both `training` values, as TF Hub's reusable API requires."""
+        """Trace `__call__` for both `training` values, as TF Hub's reusable API requires, and
+        `encode` for one string and for a batch."""
         for training in (False, True):
             self.__call__.get_concrete_function(_ids_spec(), training=training)
+        self.encode.get_concrete_function(tf.TensorSpec([], tf.string, name="text"))
+        self.encode.get_concrete_function(_text_spec("text"))
 
     def signatures(self):
         """The SavedModel signatures: name → concrete function with named flat outputs."""
         signatures = {
-            "encode": self.encode.get_concrete_function(),
+            "encode": self.encode.get_concrete_function(_text_spec("text")),
             "encode_pair": self.encode_pair.get_concrete_function(),
             "encode_ids": self.encode_ids.get_concrete_function(),
         }
@@ -163,7 +190,12 @@ class BertServingModule(tf.Module):
     def _encode_inputs(self, inputs):
         inputs = _as_int32(inputs)
         outputs = self._encoder(inputs, training=False)
+        sentence = pool_sentences(
+            outputs["pooled_output"], outputs["sequence_output"], inputs["input_mask"],
+            self.sentence_pooling, self.normalize,
+        )
         return {
+            "sentence_embedding": _float32(sentence),
             "pooled_output": _float32(outputs["pooled_output"]),
             "sequence_output": _float32(outputs["sequence_output"]),
             "input_mask": inputs["input_mask"],

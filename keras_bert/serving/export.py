@@ -13,6 +13,8 @@ import tempfile
 
 from keras_bert.data.label_vocabulary import LabelVocabulary
 from keras_bert.errors import KerasBertError
+from keras_bert.interop.native import save_task_files
+from keras_bert.tasks.sentence_encoder import BertSentenceEncoder, check_pooling
 from keras_bert.tokenization.vocabulary_file import write_vocabulary
 
 DEFAULT_SEQ_LENGTH = 128
@@ -28,8 +30,13 @@ def export_saved_model(
     serving_compatible=True,
     tokenizer=None,
     overwrite=False,
+    pooling=None,
+    normalize=None,
 ):
     """Export `model` with its tokenizer as one SavedModel at `path`; returns the export info.
+
+    The folder is also a keras_bert model folder: `keras.models.load_model(path)` (after
+    `import keras_bert`) returns the task model, whose `encode` matches the SavedModel's.
 
     Args:
         model: what `keras_bert.load_checkpoint` or `keras_bert.load_model` returns (a
@@ -43,6 +50,11 @@ def export_saved_model(
             written graph is checked and a ValueError names any op outside that set.
         tokenizer: a `BertTokenizer`, replacing the model's own.
         overwrite: replace an existing non-empty folder at `path`.
+        pooling: the `sentence_embedding` that `encode` returns: "cls", "mean" or "max".
+            Default: the task's own (a classifier's pooling, a sentence encoder's), else
+            what a sentence-transformers checkpoint was trained with, else "cls".
+        normalize: L2-normalise `sentence_embedding` (default: a sentence encoder's setting,
+            else no).
 
     Signatures: `encode`, `encode_pair`, `encode_ids` (TF Hub encoder contract over token
     ids), `classify` for classifiers, and `serving_default` (`classify`, else `encode`).
@@ -60,6 +72,8 @@ def export_saved_model(
         seq_length or parts["seq_length"] or DEFAULT_SEQ_LENGTH, config, parts["text_pair"]
     )
     tokenizer = _prepare_tokenizer(parts["tokenizer"], config, serving_compatible)
+    pooling = check_pooling(pooling or parts["pooling"])
+    normalize = parts["normalize"] if normalize is None else bool(normalize)
     path = _prepare_output_folder(path, overwrite)
 
     label_names = parts["label_names"]
@@ -74,6 +88,8 @@ def export_saved_model(
         "hidden_size": config.hidden_size,
         "num_hidden_layers": config.num_hidden_layers,
         "serving_compatible": bool(serving_compatible),
+        "sentence_pooling": pooling,
+        "normalize": normalize,
     }
     module = BertServingModule(
         tokenizer,
@@ -82,6 +98,8 @@ def export_saved_model(
         classifier=parts["classifier"],
         label_names=label_names,
         text_pair=parts["text_pair"],
+        sentence_pooling=pooling,
+        normalize=normalize,
     )
     module.trace_for_export()
     signatures = module.signatures()
@@ -91,7 +109,27 @@ def export_saved_model(
         tf.saved_model.save(module, path, signatures=signatures)
     if serving_compatible:
         check_tf_serving_ops(path)
+    # The same folder as a Keras model folder: the task, with the tokenizer just exported.
+    if parts["classifier"] is not None:
+        task = _with_tokenizer(parts["classifier"], tokenizer, seq_length)
+    else:
+        task = BertSentenceEncoder(
+            parts["encoder"], pooling=pooling, normalize=normalize, seq_length=seq_length,
+            tokenizer=tokenizer,
+        )
+    save_task_files(path, task, metadata={"export": info})
     return info
+
+
+def _with_tokenizer(classifier, tokenizer, seq_length):
+    """`classifier` as exported: with the export's tokenizer and sequence length."""
+    if classifier.tokenizer is tokenizer and classifier.seq_length == seq_length:
+        return classifier
+    config = classifier.get_config()
+    config.update(tokenizer=tokenizer, seq_length=seq_length)
+    copy = type(classifier).from_config(config)
+    copy.set_weights(classifier.get_weights())
+    return copy
 
 
 def export_preprocessor(
@@ -135,7 +173,10 @@ def export_preprocessor(
 
 def _model_parts(model, tokenizer):
     """Encoder, classifier, tokenizer, labels, pairing and fine-tuned length of `model`."""
-    parts = {"classifier": None, "label_names": None, "text_pair": False, "seq_length": None}
+    parts = {
+        "classifier": None, "label_names": None, "text_pair": False, "seq_length": None,
+        "pooling": "cls", "normalize": False,
+    }
     if hasattr(model, "encoder") and hasattr(model, "metadata") and hasattr(model, "classifier"):
         # A LoadedBert (load_checkpoint's result): export its classifier when it has one.
         metadata = model.metadata or {}
@@ -144,6 +185,8 @@ def _model_parts(model, tokenizer):
             parts["seq_length"] = parts["seq_length"] or metadata.get("seq_length")
         parts["encoder"] = model.encoder
         parts["tokenizer"] = tokenizer or model.tokenizer
+        if model.classifier is None:
+            parts["pooling"] = metadata.get("sentence_pooling") or "cls"
     elif hasattr(model, "encoder") and hasattr(model, "num_classes"):
         parts.update(_classifier_parts(model))
         parts["encoder"] = model.encoder
@@ -153,6 +196,8 @@ def _model_parts(model, tokenizer):
         parts["encoder"] = model.encoder
         parts["tokenizer"] = tokenizer or model.tokenizer
         parts["seq_length"] = getattr(model, "seq_length", None)
+        parts["pooling"] = model.sentence_pooling
+        parts["normalize"] = model.normalize_sentences
     elif hasattr(model, "transformer_blocks"):
         parts["encoder"] = model
         parts["tokenizer"] = tokenizer
@@ -179,6 +224,8 @@ def _classifier_parts(classifier):
         "label_names": [str(name) for name in label_names],
         "text_pair": bool(getattr(classifier, "text_pair", False)),
         "seq_length": getattr(classifier, "seq_length", None),
+        "pooling": getattr(classifier, "pooling", "cls"),
+        "normalize": False,
     }
 
 

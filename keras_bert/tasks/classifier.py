@@ -17,18 +17,17 @@ import keras
 import numpy as np
 
 from keras_bert.modeling.encoder import INPUT_NAMES
-from keras_bert.modeling.functional_model import FunctionalModel
+from keras_bert.tasks.sentence_encoder import SentencePooling, check_pooling
+from keras_bert.tasks.task import DEFAULT_SEQ_LENGTH, BertTask
 from keras_bert.modeling.initializers import bert_initializer
 from keras_bert.tokenization.bert_tokenizer import BertTokenizer  # noqa: F401  (registers it)
 from keras_bert.tasks.classification_f1 import ClassificationF1
 from keras_bert.errors import KerasBertError
 
-DEFAULT_SEQ_LENGTH = 128
-POOLING_MODES = ("cls", "mean")
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
-class BertClassifier(FunctionalModel):
+class BertClassifier(BertTask):
     """Encoder inputs (dict) → class logits [batch, num_classes] (float32).
 
     Args:
@@ -39,7 +38,7 @@ class BertClassifier(FunctionalModel):
         text_pair: whether inputs are text pairs (packed `[CLS] a [SEP] b [SEP]`).
         seq_length: the sequence length the model was fine-tuned with; prediction and export
             pack texts to it (None: 128).
-        pooling: "cls" (BERT's pooled [CLS] output) or "mean" (the sequence output averaged
+        pooling: "cls" (BERT's pooled [CLS] output), "mean" or "max" (the sequence output pooled
             over real tokens, padding excluded).
         tokenizer: the `BertTokenizer` whose ids the encoder was trained on. It is part of the
             model (its `get_config`, its saved assets), so `predict_texts`, saving and export
@@ -58,8 +57,7 @@ class BertClassifier(FunctionalModel):
         tokenizer=None,
         **kwargs,
     ):
-        if pooling not in POOLING_MODES:
-            raise KerasBertError(f"pooling must be one of {', '.join(POOLING_MODES)}, got {pooling!r}.")
+        check_pooling(pooling)
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
             raise KerasBertError(f"num_classes must be an integer ≥ 2, got {num_classes!r}.")
         if labels is not None:
@@ -78,16 +76,13 @@ class BertClassifier(FunctionalModel):
         )
         inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name) for name in INPUT_NAMES}
         outputs = encoder(inputs)
-        if pooling == "mean":
+        if pooling != "cls":
             # The [CLS] pooler then feeds nothing that is trained: freeze it, so the optimizer
             # neither warns about its missing gradients nor keeps state for it.
             encoder.pooler.trainable = False
-            mask = keras.ops.cast(inputs["input_mask"], "bool")
-            sentence = keras.layers.GlobalAveragePooling1D(dtype=dtype, name="mean_pooling")(
-                outputs["sequence_output"], mask=mask
-            )
-        else:
-            sentence = outputs["pooled_output"]
+        sentence = SentencePooling(pooling, dtype=dtype, name="sentence_pooling")(
+            outputs["pooled_output"], outputs["sequence_output"], inputs["input_mask"]
+        )
         logits = dense(dropout_layer(sentence))
         # A float32 identity: softmax and cross-entropy stay in float32 under mixed precision.
         logits = keras.layers.Activation("linear", dtype="float32", name="logits")(logits)
@@ -103,6 +98,11 @@ class BertClassifier(FunctionalModel):
         self.classifier_dropout = dropout_layer
         self.classifier_dense = dense
         self.tokenizer = tokenizer
+
+    @property
+    def sentence_pooling(self):
+        """`encode` returns the sentence vector the classification layer reads."""
+        return self.pooling
 
     @property
     def label_names(self):

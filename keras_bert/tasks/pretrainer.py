@@ -18,7 +18,7 @@ import keras
 from keras import ops
 
 from keras_bert.modeling.encoder import INPUT_NAMES, BertEncoder  # noqa: F401  (registers BertEncoder for from_config)
-from keras_bert.modeling.functional_model import FunctionalModel
+from keras_bert.tasks.task import BertTask
 from keras_bert.modeling.initializers import bert_initializer
 from keras_bert.tokenization.bert_tokenizer import BertTokenizer  # noqa: F401  (registers it)
 from keras_bert.modeling.masked_lm_head import MaskedLMHead
@@ -28,7 +28,7 @@ MASKED_LM_POSITIONS = "masked_lm_positions"
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
-class BertPretrainer(FunctionalModel):
+class BertPretrainer(BertTask):
     """A `BertEncoder` with the masked-LM head and, optionally, the next-sentence head.
 
     Args:

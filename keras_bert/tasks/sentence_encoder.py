@@ -1,6 +1,6 @@
 """`BertSentenceEncoder`: a BERT encoder that turns each text into one vector, and its tokens.
 
-    sentence_embedding = normalise?(pool(sequence_output, input_mask))
+    sentence_embedding = normalise?(pool(encoder outputs, input_mask))
 
 Pooling "cls" is BERT's pooled [CLS] output (the tanh pooler, as `BertClassifier` uses it);
 "mean" averages the sequence output over real tokens, padding excluded, and "max" takes the
@@ -10,36 +10,66 @@ what a model folder of a bare encoder holds, so the folder carries its tokenizer
 """
 
 import keras
-import numpy as np
 
 from keras_bert.errors import KerasBertError
 from keras_bert.modeling.encoder import INPUT_NAMES
-from keras_bert.modeling.functional_model import FunctionalModel
+from keras_bert.tasks.task import BertTask
 from keras_bert.tokenization.bert_tokenizer import BertTokenizer  # noqa: F401  (registers it)
 
 SENTENCE_POOLING_MODES = ("cls", "mean", "max")
-DEFAULT_SEQ_LENGTH = 128
+
+
+def pool_sentences(pooled_output, sequence_output, input_mask, pooling, normalize=False):
+    """[b, hidden] sentence vectors from encoder outputs (keras.ops: Keras graphs and tf.function)."""
+    if pooling == "cls":
+        sentence = pooled_output
+    else:
+        mask = keras.ops.expand_dims(keras.ops.cast(input_mask, sequence_output.dtype), -1)
+        if pooling == "mean":
+            count = keras.ops.maximum(keras.ops.sum(mask, axis=1), 1.0)
+            sentence = keras.ops.sum(sequence_output * mask, axis=1) / count
+        else:
+            lowest = keras.ops.cast(-65504.0, sequence_output.dtype)  # float16's minimum: any policy
+            sentence = keras.ops.max(keras.ops.where(mask > 0, sequence_output, lowest), axis=1)
+    if normalize:
+        squared = keras.ops.sum(keras.ops.square(keras.ops.cast(sentence, "float32")), axis=-1, keepdims=True)
+        sentence = keras.ops.cast(sentence, "float32") / keras.ops.sqrt(keras.ops.maximum(squared, 1e-24))
+    return sentence
+
+
+def check_pooling(pooling):
+    if pooling not in SENTENCE_POOLING_MODES:
+        raise KerasBertError(
+            f"pooling must be one of {', '.join(SENTENCE_POOLING_MODES)}, got {pooling!r}."
+        )
+    return pooling
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
-class MaskedMaxPooling(keras.layers.Layer):
-    """[b, seq, hidden] and a [b, seq] mask → [b, hidden]: the maximum over real tokens."""
+class SentencePooling(keras.layers.Layer):
+    """Encoder outputs and the input mask → sentence vectors (`pool_sentences`)."""
 
-    def call(self, sequence, mask):
-        mask = keras.ops.expand_dims(keras.ops.cast(mask, "bool"), -1)
-        lowest = keras.ops.cast(-65504.0, sequence.dtype)  # the float16 minimum: safe in any policy
-        return keras.ops.max(keras.ops.where(mask, sequence, lowest), axis=1)
+    def __init__(self, pooling="cls", normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        self.pooling = check_pooling(pooling)
+        self.normalize = bool(normalize)
+
+    def call(self, pooled_output, sequence_output, input_mask):
+        return pool_sentences(pooled_output, sequence_output, input_mask, self.pooling, self.normalize)
+
+    def get_config(self):
+        return {**super().get_config(), "pooling": self.pooling, "normalize": self.normalize}
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
-class BertSentenceEncoder(FunctionalModel):
+class BertSentenceEncoder(BertTask):
     """Encoder inputs (dict) → {"sentence_embedding": [b, hidden], "sequence_output": [b, seq, hidden]}.
 
     Args:
         encoder: a `BertEncoder`.
         pooling: "cls", "mean" or "max" (module docstring).
         normalize: L2-normalise the sentence vector (cosine similarity becomes a dot product).
-        seq_length: the length texts are packed to by `embed` and export (None: 128).
+        seq_length: the length texts are packed to by `encode` and export (None: 128).
         tokenizer: the encoder's `BertTokenizer`, part of the model (config and assets).
     """
 
@@ -52,30 +82,16 @@ class BertSentenceEncoder(FunctionalModel):
         tokenizer=None,
         **kwargs,
     ):
-        if pooling not in SENTENCE_POOLING_MODES:
-            raise KerasBertError(
-                f"pooling must be one of {', '.join(SENTENCE_POOLING_MODES)}, got {pooling!r}."
-            )
+        check_pooling(pooling)
         dtype = kwargs.pop("dtype", None)
         inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name) for name in INPUT_NAMES}
         outputs = encoder(inputs)
-        sequence = outputs["sequence_output"]
-        if pooling == "cls":
-            sentence = outputs["pooled_output"]
-        else:
+        if pooling != "cls":
             # The [CLS] pooler then feeds nothing: freeze it (no missing-gradient warnings).
             encoder.pooler.trainable = False
-            mask = keras.ops.cast(inputs["input_mask"], "bool")
-            if pooling == "mean":
-                sentence = keras.layers.GlobalAveragePooling1D(dtype=dtype, name="mean_pooling")(
-                    sequence, mask=mask
-                )
-            else:
-                sentence = MaskedMaxPooling(dtype=dtype, name="max_pooling")(sequence, mask)
-        if normalize:
-            sentence = keras.layers.UnitNormalization(axis=-1, dtype=dtype, name="l2_normalize")(
-                sentence
-            )
+        sentence = SentencePooling(pooling, normalize, dtype=dtype, name="sentence_pooling")(
+            outputs["pooled_output"], outputs["sequence_output"], inputs["input_mask"]
+        )
         # Float32 identities, so embeddings leave the model in float32 under mixed precision.
         outputs = {
             "sentence_embedding": keras.layers.Activation(
@@ -83,7 +99,7 @@ class BertSentenceEncoder(FunctionalModel):
             )(sentence),
             "sequence_output": keras.layers.Activation(
                 "linear", dtype="float32", name="sequence_output"
-            )(sequence),
+            )(outputs["sequence_output"]),
         }
         super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
         self.encoder = encoder
@@ -92,20 +108,13 @@ class BertSentenceEncoder(FunctionalModel):
         self.seq_length = seq_length
         self.tokenizer = tokenizer
 
-    def embed(self, texts, batch_size=32):
-        """Sentence vectors of raw strings: float32 numpy [n, hidden] (uses `self.tokenizer`)."""
-        if self.tokenizer is None:
-            raise KerasBertError(
-                "This BertSentenceEncoder has no tokenizer; build it with tokenizer=... ."
-            )
-        texts = [texts] if isinstance(texts, str) else list(texts)
-        seq_length = self.seq_length or DEFAULT_SEQ_LENGTH
-        vectors = []
-        for start in range(0, len(texts), batch_size):
-            features = self.tokenizer.encode(texts[start : start + batch_size], seq_length=seq_length)
-            vectors.append(np.asarray(self(features, training=False)["sentence_embedding"]))
-        hidden = self.encoder.config.hidden_size
-        return np.concatenate(vectors) if vectors else np.zeros((0, hidden), "float32")
+    @property
+    def sentence_pooling(self):
+        return self.pooling
+
+    @property
+    def normalize_sentences(self):
+        return self.normalize
 
     def constructor_arguments(self):
         return {

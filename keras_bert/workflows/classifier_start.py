@@ -1,7 +1,8 @@
 """Where a fine-tuned classifier starts: a pretrained checkpoint folder, or random weights.
 
 A checkpoint is anything `load_checkpoint` reads: the output folder of `keras-bert pretrain`,
-a Google TF1 checkpoint or a Hugging Face folder. Its encoder, vocabulary and lowercasing come
+a Google TF1 checkpoint or a Hugging Face folder, or a published one by name (hf://ORG/NAME, an
+https:// URL; downloaded once into the cache). Its encoder, vocabulary and lowercasing come
 along; only the classification head is new. Random initialisation (a preset plus a vocabulary)
 is the baseline that shows what pretraining is worth.
 """
@@ -9,6 +10,7 @@ is the baseline that shows what pretraining is worth.
 import keras
 
 from keras_bert.config import BertConfig
+from keras_bert.interop import remote
 from keras_bert.interop.loader import load_checkpoint
 from keras_bert.interop.sentence_transformers import sentence_pooling
 from keras_bert.modeling.encoder import BertEncoder
@@ -36,7 +38,8 @@ def start_classifier(
     """A `BertClassifier` holding its tokenizer, ready for `finetune_classifier`.
 
     Args:
-        init: a checkpoint folder, or "random" (then `preset` and `vocab_file` are needed).
+        init: a checkpoint folder or published name (hf://ORG/NAME[@REVISION], https://...),
+            or "random" (then `preset` and `vocab_file` are needed).
         preset, vocab_file, lowercase: the architecture and tokenizer for random init.
         seed: seeds Keras's initialisers (head and, for random init, the whole encoder).
         pooling: "cls", "mean" or "auto": "mean" when `init` is a sentence-transformers
@@ -55,6 +58,7 @@ def start_classifier(
             raise KerasBertError(
                 f"--preset only applies to --init random; {init} has its own architecture."
             )
+        init = remote.resolve(init)  # a published name -> its cached folder
         loaded = load_checkpoint(init)
         encoder = loaded.encoder
         tokenizer = loaded.tokenizer
@@ -83,4 +87,4 @@ def resolve_pooling(init):
     """The pooling "auto" means for `init`: the checkpoint's own sentence vector, else [CLS]."""
     if init == RANDOM_INIT:
         return "cls"
-    return sentence_pooling(init) or "cls"
+    return sentence_pooling(remote.resolve(init)) or "cls"

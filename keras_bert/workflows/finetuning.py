@@ -15,6 +15,7 @@ import time
 
 from keras_bert.config import preset_names
 from keras_bert.errors import KerasBertError, MissingFileError
+from keras_bert.interop import remote
 from keras_bert.workflows.checks import (
     check_choice,
     check_file,
@@ -40,7 +41,8 @@ class FinetuneSettings:
 
     train: str  # training file: CSV, TSV or JSON lines
     out: str  # the classifier model folder to write
-    init: str  # a checkpoint folder (ours, Google's, Hugging Face's) or "random"
+    init: str  # a checkpoint folder (ours, Google's, Hugging Face's), hf://ORG/NAME, https://...
+    # (downloaded once into $KERAS_BERT_CACHE), or "random"
     text_column: str  # column (CSV/TSV header) or field (JSON lines) of the text
     label_column: str  # ... of the label
     dev: str = None  # dev file: accuracy and F1 after every epoch and in the summary
@@ -95,9 +97,12 @@ class FinetuneSettings:
                 )
             check_file("vocab", self.vocab)
         else:
-            if not self.init or not os.path.isdir(self.init):
+            if remote.is_remote(self.init):
+                remote.check_name(self.init)  # malformed, or offline and not cached
+            elif not self.init or not os.path.isdir(self.init):
                 raise MissingFileError(
-                    f"init {self.init}: no such folder (give a checkpoint folder or 'random')."
+                    f"init {self.init}: no such folder (give a checkpoint folder, a published "
+                    "name such as hf://ORG/NAME, or 'random')."
                 )
             if self.preset:
                 raise KerasBertError(
@@ -225,7 +230,7 @@ def finetune(settings, verbose=1):
         "data": recorded_options(options),
         "finetuning": {
             "init": settings.init
-            if settings.init == RANDOM_INIT
+            if settings.init == RANDOM_INIT or remote.is_remote(settings.init)
             else os.path.abspath(settings.init),
             "preset": settings.preset,
             "train_file": os.path.abspath(settings.train),

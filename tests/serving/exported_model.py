@@ -57,12 +57,12 @@ def build_classifier(vocab_file):
         max_position_embeddings=64,
     )
     classifier = BertClassifier(
-        BertEncoder(config), num_classes=len(LABELS), labels=LABELS, seq_length=SEQ_LENGTH
+        BertEncoder(config), num_classes=len(LABELS), labels=LABELS, seq_length=SEQ_LENGTH,
+        tokenizer=BertTokenizer.from_vocab_file(vocab_file),
     )
     # A head with large weights: classes far apart, so the predicted ids are unambiguous.
     kernel = classifier.classifier_dense.kernel
     kernel.assign(np.random.default_rng(0).normal(0, 2.0, kernel.shape).astype("float32"))
-    classifier.tokenizer = BertTokenizer.from_vocab_file(vocab_file)
     return classifier
 
 

@@ -60,8 +60,8 @@ def test_saved_model_cli_lists_clean_signatures(exported):
     assert result.returncode == 0, result.stderr[-2000:]
     listing = result.stdout
     expected = {
-        "encode": (["text"], ["pooled_output", "sequence_output", "input_mask"]),
-        "encode_pair": (["text_a", "text_b"], ["pooled_output", "sequence_output", "input_mask"]),
+        "encode": (["text"], ["sentence_embedding", "pooled_output", "sequence_output", "input_mask"]),
+        "encode_pair": (["text_a", "text_b"], ["sentence_embedding", "pooled_output", "sequence_output", "input_mask"]),
         "classify": (["text"], ["probabilities", "label_ids", "labels"]),
         "serving_default": (["text"], ["probabilities", "label_ids", "labels"]),
         "encode_ids": (

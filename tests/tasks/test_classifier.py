@@ -226,8 +226,8 @@ def test_pooling_is_checked_and_survives_config_and_model_folder(tmp_path):
     from keras_bert import BertTokenizer
     from keras_bert.workflows.classifier_folder import load_classifier, save_classifier_folder
 
-    with pytest.raises(ValueError, match="pooling must be one of cls, mean"):
-        BertClassifier(tiny_encoder(), 2, pooling="max")
+    with pytest.raises(ValueError, match="pooling must be one of cls, mean, max"):
+        BertClassifier(tiny_encoder(), 2, pooling="median")
     vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"w{i}" for i in range(35)]
     classifier = BertClassifier(tiny_encoder(), 2, pooling="mean", tokenizer=BertTokenizer(vocabulary))
     assert BertClassifier.from_config(classifier.get_config()).pooling == "mean"
