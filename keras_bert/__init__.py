@@ -26,6 +26,7 @@ _PUBLIC_API = {
     "MaskedLMHead": "keras_bert.modeling.masked_lm_head",
     "BertClassifier": "keras_bert.tasks.classifier",
     "BertSentenceEncoder": "keras_bert.tasks.sentence_encoder",
+    "finetune_sentence_encoder": "keras_bert.tasks.sentence_similarity",
     "KerasBertError": "keras_bert.errors",
     "load_model": "keras_bert.interop.native",
     "ClassificationF1": "keras_bert.tasks.classification_f1",
