@@ -10,6 +10,7 @@ counted in `LabelledExamples.dropped`. Nothing is ever left out without a record
 """
 
 import csv
+import io
 import dataclasses
 import json
 import os
@@ -189,10 +190,27 @@ def read_labelled_file(
     return examples
 
 
+def _decoded_text(path, encoding):
+    """The whole file decoded; a decoding error names the line and byte and `encoding`."""
+    with open(path, "rb") as file:
+        data = file.read()
+    try:
+        return data.decode(encoding)
+    except UnicodeError as error:
+        start = getattr(error, "start", 0)
+        line = data.count(b"\n", 0, start) + 1
+        line_start = data.rfind(b"\n", 0, start) + 1
+        byte = f"byte 0x{data[start]:02x} at byte {start - line_start + 1} of the line"
+        raise KerasBertError(
+            f"{path}:{line}: not {encoding} text ({byte}: {getattr(error, 'reason', error)}); "
+            "pass the file's encoding with --encoding (e.g. --encoding latin-1)."
+        ) from None
+
+
 def _delimited_records(path, encoding, file_format, quoting, columns, bad_row):
     """Yield (line, {role: value or None}) for each CSV/TSV row after the header."""
     delimiter = "\t" if file_format == "tsv" else ","
-    with open(path, encoding=encoding, newline="") as file:
+    with io.StringIO(_decoded_text(path, encoding), newline="") as file:
         reader = csv.reader(
             file,
             delimiter=delimiter,
@@ -203,8 +221,8 @@ def _delimited_records(path, encoding, file_format, quoting, columns, bad_row):
             header = next(reader)
         except StopIteration:
             raise KerasBertError(f"{path}: the file is empty (a header row is expected).") from None
-        except UnicodeDecodeError as error:
-            raise KerasBertError(f"{path}:1: not {encoding} text ({error.reason}).") from None
+        except csv.Error as error:
+            raise KerasBertError(f"{path}:1: {error}") from None
         indices = {}
         for role, column in columns:
             if column not in header:
@@ -220,10 +238,6 @@ def _delimited_records(path, encoding, file_format, quoting, columns, bad_row):
                 row = next(reader)
             except StopIteration:
                 return
-            except UnicodeDecodeError as error:
-                raise KerasBertError(
-                    f"{path}:{previous_end + 1}: not {encoding} text ({error.reason})."
-                ) from None
             except csv.Error as error:
                 raise KerasBertError(f"{path}:{reader.line_num}: {error}") from None
             line, previous_end = previous_end + 1, reader.line_num
@@ -240,18 +254,23 @@ def _delimited_records(path, encoding, file_format, quoting, columns, bad_row):
             if len(row) < needed:
                 bad_row(line, f"{len(row)} column(s), but {needed} are needed ({len(header)} in the header)")
                 continue
+            if len(row) > len(header):
+                separator = "tab" if file_format == "tsv" else "comma"
+                bad_row(
+                    line,
+                    f"{len(row)} columns, but the header has {len(header)} (a stray {separator} "
+                    "in a text?)",
+                )
+                continue
             yield line, {role: row[index] for role, index in indices.items()}
 
 
 def _json_lines_records(path, encoding, columns, bad_row):
-    with open(path, encoding=encoding) as file:
+    with io.StringIO(_decoded_text(path, encoding), newline="") as file:
         line = 0
         while True:
             line += 1
-            try:
-                text = file.readline()
-            except UnicodeDecodeError as error:
-                raise KerasBertError(f"{path}:{line}: not {encoding} text ({error.reason}).") from None
+            text = file.readline()
             if not text:
                 return
             if not text.strip():
@@ -374,7 +393,8 @@ def trim_batch_padding(inputs, multiple=8):
     """Cut a batch of encoder inputs to its longest row, rounded up to `multiple` positions."""
     import tensorflow as tf
 
-    longest = tf.reduce_max(tf.reduce_sum(inputs["input_mask"], axis=-1))
+    # At least one position: an empty batch's maximum is the int32 minimum.
+    longest = tf.maximum(tf.reduce_max(tf.reduce_sum(inputs["input_mask"], axis=-1)), 1)
     length = tf.minimum(
         (longest + multiple - 1) // multiple * multiple, tf.shape(inputs["input_mask"])[-1]
     )

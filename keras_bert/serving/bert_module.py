@@ -14,10 +14,16 @@ The Keras models are held without being tracked as SavedModel children: the Save
 their variables (listed in `variables` / `trainable_variables`, as TF Hub's reusable SavedModel
 API and `keras.layers.TFSMLayer` expect) and the traced functions, not Keras' object graph,
 so it loads with TensorFlow and tf-text alone.
+
+Raw-string endpoints pad each batch only to its longest text (rounded up to a multiple of 8,
+so few shapes are traced), not to `seq_length`: outputs at real tokens are the same, and a
+batch of short texts costs what it holds. `sequence_output` and `input_mask` are as long as
+that padded length.
 """
 
 import tensorflow as tf
 
+from keras_bert.data.labelled import trim_batch_padding
 from keras_bert.modeling.encoder import INPUT_NAMES
 from keras_bert.tasks.sentence_encoder import pool_sentences
 
@@ -160,8 +166,30 @@ class BertServingModule(tf.Module):
     def encode_ids(self, inputs):
         """`__call__` as a flat signature: `encoder_outputs` stacked to
         [batch, num_layers, seq, hidden] (TF Serving needs the batch first in every output)."""
+        inputs = self._checked_ids(inputs)
         outputs = self.__call__(inputs, training=False)
         return {**outputs, "encoder_outputs": tf.stack(outputs["encoder_outputs"], axis=1)}
+
+    def _checked_ids(self, inputs):
+        """The ids, after asserting each lies in its table: a negative id would otherwise wrap
+        to the last row on some devices, and a too large one fail with a raw gather error."""
+        vocab_size = self._encoder.config.vocab_size
+        type_vocab_size = self._encoder.config.type_vocab_size
+        checks = []
+        for name, size in (("input_word_ids", vocab_size), ("input_type_ids", type_vocab_size)):
+            ids = tf.cast(inputs[name], tf.int32)
+            checks.append(tf.debugging.assert_non_negative(
+                ids, message=f"encode_ids: {name} must be >= 0 (no negative ids)"))
+            checks.append(tf.debugging.assert_less(
+                ids, tf.constant(size, tf.int32),
+                message=f"encode_ids: {name} must be < {size} (the size of its embedding table)"))
+        mask = tf.cast(inputs["input_mask"], tf.int32)
+        checks.append(tf.debugging.assert_non_negative(
+            mask, message="encode_ids: input_mask must be 0 or 1"))
+        checks.append(tf.debugging.assert_less(
+            mask, tf.constant(2, tf.int32), message="encode_ids: input_mask must be 0 or 1"))
+        with tf.control_dependencies(checks):
+            return {name: tf.identity(inputs[name]) for name in INPUT_NAMES}
 
     def trace_for_export(self):
         """Trace `__call__` for both `training` values, as TF Hub's reusable API requires, and
@@ -188,7 +216,7 @@ class BertServingModule(tf.Module):
     # Shared bodies.
 
     def _encode_inputs(self, inputs):
-        inputs = _as_int32(inputs)
+        inputs = trim_batch_padding(_as_int32(inputs))
         outputs = self._encoder(inputs, training=False)
         sentence = pool_sentences(
             outputs["pooled_output"], outputs["sequence_output"], inputs["input_mask"],
@@ -202,7 +230,8 @@ class BertServingModule(tf.Module):
         }
 
     def _classify_inputs(self, inputs):
-        logits = _float32(self._classifier(_as_int32(inputs), training=False))
+        inputs = trim_batch_padding(_as_int32(inputs))
+        logits = _float32(self._classifier(inputs, training=False))
         label_ids = tf.argmax(logits, axis=-1, output_type=tf.int32)
         return {
             "probabilities": tf.nn.softmax(logits, axis=-1),

@@ -14,6 +14,7 @@ import tempfile
 from keras_bert.data.label_vocabulary import LabelVocabulary
 from keras_bert.errors import KerasBertError
 from keras_bert.interop.native import save_task_files
+from keras_bert.output_paths import staged_folder
 from keras_bert.tasks.sentence_encoder import BertSentenceEncoder, check_pooling
 from keras_bert.tokenization.vocabulary_file import write_vocabulary
 
@@ -74,7 +75,18 @@ def export_saved_model(
     tokenizer = _prepare_tokenizer(parts["tokenizer"], config, serving_compatible)
     pooling = check_pooling(pooling or parts["pooling"])
     normalize = parts["normalize"] if normalize is None else bool(normalize)
-    path = _prepare_output_folder(path, overwrite)
+    final_path = _prepare_output_folder(path, overwrite)
+    with staged_folder("path", final_path) as path:
+        return _export_saved_model(
+            parts, path, seq_length, serving_compatible, tokenizer, pooling, normalize, config
+        )
+
+
+def _export_saved_model(parts, path, seq_length, serving_compatible, tokenizer, pooling, normalize, config):
+    import tensorflow as tf
+
+    from keras_bert.serving.bert_module import BertServingModule
+    from keras_bert.serving.serving_ops import check_tf_serving_ops
 
     label_names = parts["label_names"]
     info = {
@@ -149,7 +161,17 @@ def export_preprocessor(
     if seq_length < 2:
         raise KerasBertError(f"seq_length must be at least 2 ([CLS] and [SEP]), got {seq_length}.")
     tokenizer = _prepare_tokenizer(tokenizer, None, serving_compatible)
-    path = _prepare_output_folder(path, overwrite)
+    final_path = _prepare_output_folder(path, overwrite)
+    with staged_folder("path", final_path) as path:
+        return _export_preprocessor(tokenizer, path, seq_length, serving_compatible)
+
+
+def _export_preprocessor(tokenizer, path, seq_length, serving_compatible):
+    import tensorflow as tf
+
+    from keras_bert.serving.preprocessor_module import BertPreprocessorModule
+    from keras_bert.serving.serving_ops import check_tf_serving_ops
+
     module = BertPreprocessorModule(tokenizer, seq_length)
     module.trace_for_export()
     info = {
@@ -257,19 +279,19 @@ def _prepare_tokenizer(tokenizer, config, serving_compatible):
 
 
 def _prepare_output_folder(path, overwrite):
-    path = os.fspath(path)
-    if os.path.isfile(path):
-        raise KerasBertError(f"Export path {path} is a file; give a folder for the SavedModel.")
-    if os.path.isdir(path) and os.listdir(path):
-        if not overwrite:
-            raise FileExistsError(
-                f"Export folder {path} already exists and is not empty; choose another path "
-                "or pass overwrite=True (--overwrite)."
-            )
-        import shutil
+    """Check the export folder: never a file, never a non-empty folder without `overwrite`.
 
-        shutil.rmtree(path)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    Nothing is deleted: the export is written to a temporary sibling and its files then
+    replace their namesakes (`keras_bert.output_paths.staged_folder`).
+    """
+    path = os.fspath(path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise KerasBertError(f"Export path {path} is a file; give a folder for the SavedModel.")
+    if os.path.isdir(path) and os.listdir(path) and not overwrite:
+        raise KerasBertError(
+            f"Export folder {path} already exists and is not empty; choose another path "
+            "or pass overwrite=True (--overwrite)."
+        )
     return path
 
 
