@@ -54,6 +54,10 @@ _PUBLIC_API = {
     "WarmupLinearDecay": "keras_bert.training.schedules",
     "fit_resumable": "keras_bert.training.resumable_fit",
     "resolve_strategy": "keras_bert.training.distribution",
+    "similarity": "keras_bert.embeddings.similarity",
+    "SearchIndex": "keras_bert.embeddings.index",
+    "read_sts": "keras_bert.embeddings.sts",
+    "score_sts": "keras_bert.embeddings.sts",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _PUBLIC_API)

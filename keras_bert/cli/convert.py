@@ -48,10 +48,17 @@ def register(subparsers):
 def run(args):
     from keras_bert.interop.loader import load_checkpoint, save_checkpoint
 
+    from keras_bert.interop import remote
+    from keras_bert.output_paths import check_output, staged_folder
+
     if os.path.abspath(args.input) == os.path.abspath(args.output):
         raise KerasBertError("IN and OUT are the same folder; write the conversion elsewhere.")
+    if not remote.is_remote(args.input) and not os.path.isdir(args.input):
+        raise KerasBertError(f"IN {args.input} is not a folder.")
     if os.path.isdir(args.output) and os.listdir(args.output) and not args.overwrite:
-        raise KerasBertError(f"{args.output} is not empty; pass --overwrite to write into it.")
+        raise KerasBertError(f"OUT {args.output} is not empty; pass --overwrite to write into it.")
+    check_output("OUT", args.output, [("IN", None if remote.is_remote(args.input) else args.input)],
+                 overwrite=args.overwrite, refuse_files=True)
     try:
         loaded = load_checkpoint(
             args.input, hidden_act=args.hidden_act, lowercase=args.lowercase,
@@ -64,7 +71,8 @@ def run(args):
     if loaded.classifier is not None and args.to_format != "keras_bert":
         print(f"note: the classifier head is not part of the {args.to_format} format; "
               "only the encoder is written")
-    save_checkpoint(loaded, args.output, args.to_format)
+    with staged_folder("OUT", args.output) as staging:
+        save_checkpoint(loaded, staging, args.to_format)
     heads = []
     if loaded.pretrainer is not None:
         heads.append("masked LM")

@@ -34,8 +34,17 @@ def read_lines(path):
         return [line.rstrip("\r\n") for line in sys.stdin]
     if not os.path.isfile(path):
         raise KerasBertError(f"--input {path} is not a file.")
-    with open(path, encoding="utf-8") as file:
-        return [line.rstrip("\r\n") for line in file]
+    lines = []
+    with open(path, "rb") as file:
+        for number, raw in enumerate(file, start=1):
+            try:
+                lines.append(raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n"))
+            except UnicodeDecodeError as error:
+                raise KerasBertError(
+                    f"--input {path}, line {number}: invalid UTF-8 (byte 0x{raw[error.start]:02x} "
+                    f"at byte {error.start + 1} of the line); convert the file to UTF-8."
+                ) from None
+    return lines
 
 
 def run(args):
@@ -49,6 +58,10 @@ def run(args):
         )
     if args.batch_size < 1:
         raise KerasBertError(f"--batch-size must be positive, got {args.batch_size}.")
+    from keras_bert.output_paths import check_output, staged_file
+
+    check_output("--out", args.out, [("--input", None if args.input == "-" else args.input),
+                                     ("--model", args.model)], kind="file")
     lines = read_lines(args.input)
     if args.pairs:
         pairs = [line.split("\t") for line in lines]
@@ -79,13 +92,13 @@ def run(args):
     hidden = signature.structured_outputs["pooled_output"].shape[-1]
     embeddings = np.concatenate(embeddings) if embeddings else np.zeros((0, hidden), np.float32)
 
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    if extension == ".npy":
-        np.save(args.out, embeddings.astype(np.float32))
-    else:
-        with open(args.out, "w", encoding="utf-8") as file:
-            for line, embedding in zip(lines, embeddings):
-                record = {"text": line, "embedding": [float(value) for value in embedding]}
-                file.write(json.dumps(record, ensure_ascii=False) + "\n")
+    with staged_file("--out", args.out) as temporary:
+        if extension == ".npy":
+            np.save(temporary, embeddings.astype(np.float32))
+        else:
+            with open(temporary, "w", encoding="utf-8") as file:
+                for line, embedding in zip(lines, embeddings):
+                    record = {"text": line, "embedding": [float(value) for value in embedding]}
+                    file.write(json.dumps(record, ensure_ascii=False) + "\n")
     print(f"Wrote {len(lines)} embeddings of size {embeddings.shape[1]} to {args.out}")
     return 0

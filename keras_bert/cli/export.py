@@ -70,9 +70,15 @@ def run(args):
     if args.seq_length is not None and args.seq_length < 2:
         raise KerasBertError(f"--seq-length must be at least 2, got {args.seq_length}.")
     out = args.out or default_output_path(args.model)
-    for path in filter(None, (out, args.preprocessor_out)):
-        if os.path.isdir(path) and os.listdir(path) and not args.overwrite:
-            raise KerasBertError(f"{path} exists and is not empty; pass --overwrite to replace it.")
+    from keras_bert.output_paths import check_output
+
+    model_input = [("--model", None if remote.is_remote(args.model) else args.model)]
+    check_output("--out", out, model_input, overwrite=args.overwrite, refuse_files=True)
+    if args.preprocessor_out:
+        check_output(
+            "--preprocessor-out", args.preprocessor_out, model_input + [("--out", out)],
+            overwrite=args.overwrite, refuse_files=True,
+        )
 
     from keras_bert.interop.loader import load_checkpoint
     from keras_bert.serving.export import export_preprocessor, export_saved_model

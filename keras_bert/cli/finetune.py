@@ -42,6 +42,11 @@ def register(subparsers):
         "a checkpoint brings its own",
     )
     parser.add_argument("--out", required=True, help="output model folder")
+    parser.add_argument(
+        "--overwrite", action="store_true",
+        help="write into --out even when it holds another kind of model (only the files "
+        "finetune writes are replaced)",
+    )
     parser.add_argument("--epochs", type=int, help="default: %(default)s")
     parser.add_argument("--seq-length", type=int, help="default: %(default)s")
     parser.add_argument("--batch-size", type=int, help="default: %(default)s")

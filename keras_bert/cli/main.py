@@ -25,6 +25,8 @@ SUBCOMMAND_MODULES = [
     "convert",
     "export",
     "encode",
+    "search",
+    "evaluate_sts",
     "attention",
     "quickstart",
 ]
@@ -56,6 +58,12 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"keras-bert {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`keras-bert presets | head -1`): stop quietly, as `cat` does.
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a program killed by the signal reports
     return result or 0
 
 

@@ -62,6 +62,9 @@ def run(args):
         raise KerasBertError(f"vocabulary file not found: {args.vocab}")
     if os.path.isfile(args.out):
         raise KerasBertError(f"--out {args.out} is a file; give a directory")
+    from keras_bert.output_paths import check_output, staged_folder
+
+    check_output("--out", args.out, [("--corpus", path) for path in args.corpus] + [("--vocab", args.vocab)])
     from keras_bert.data.pretraining.corpus import expand_corpus_paths
     from keras_bert.data.pretraining.settings import default_max_predictions, validate_pretraining_settings
 
@@ -81,13 +84,25 @@ def run(args):
     expand_corpus_paths(args.corpus)
 
     from keras_bert import BertTokenizer
-    from keras_bert.data.pretraining.pipeline import write_pretraining_tfrecords
 
     tokenizer = BertTokenizer.from_vocab_file(args.vocab, lowercase=args.lowercase)
-    summary = write_pretraining_tfrecords(
+    with staged_folder("--out", args.out) as staging:
+        summary = _write(args, tokenizer, staging)
+    kind = "masked-LM + next-sentence" if summary["next_sentence"] else "masked-LM only"
+    print(
+        f"wrote {summary['instances']} {kind} instances ({summary['masked_tokens']} masked tokens) "
+        f"in {len(summary['files'])} shard(s) to {args.out} (settings: pretraining_data.json)"
+    )
+    return 0
+
+
+def _write(args, tokenizer, staging):
+    from keras_bert.data.pretraining.pipeline import write_pretraining_tfrecords
+
+    return write_pretraining_tfrecords(
         args.corpus,
         tokenizer,
-        args.out,
+        staging,
         seq_length=args.seq_length,
         max_predictions=args.max_predictions,
         num_shards=args.shards,
@@ -103,9 +118,3 @@ def run(args):
         mlm_only_fallback=args.fallback_to_mlm_only,
         verbose=1,
     )
-    kind = "masked-LM + next-sentence" if summary["next_sentence"] else "masked-LM only"
-    print(
-        f"wrote {summary['instances']} {kind} instances ({summary['masked_tokens']} masked tokens) "
-        f"in {len(summary['files'])} shard(s) to {args.out} (settings: pretraining_data.json)"
-    )
-    return 0

@@ -216,6 +216,26 @@ def read_hugging_face_vocabulary(path):
     raise MissingFileError(f"{path} has neither {VOCAB_FILE} nor {TOKENIZER_FILE}.")
 
 
+def _shard_path(path, index, shard):
+    """The shard file `shard` named by the index: a plain file name inside the folder `path`.
+
+    An index is data from whoever published the checkpoint; a name such as
+    "../../etc/passwd", an absolute path or a link out of the folder is refused, never opened.
+    """
+    folder = os.path.realpath(path)
+    if not isinstance(shard, str) or not shard or os.path.isabs(shard) or "\\" in shard:
+        raise KerasBertError(f"{index}: weight_map names {shard!r}, not a file of the folder.")
+    resolved = os.path.realpath(os.path.join(folder, shard))
+    if not resolved.startswith(folder.rstrip(os.sep) + os.sep):
+        raise KerasBertError(
+            f"{index}: weight_map names {shard!r}, outside the checkpoint folder {path}; "
+            "refusing to open it."
+        )
+    if not os.path.isfile(resolved):
+        raise MissingFileError(f"{index}: the shard {shard!r} it names is missing from {path}.")
+    return resolved
+
+
 def read_tensors(path):
     """{name: float32 numpy array} from the folder's safetensors (sharded or not) or .bin."""
     single = os.path.join(path, SAFETENSORS_FILE)
@@ -227,7 +247,7 @@ def read_tensors(path):
         if not isinstance(weight_map, dict):
             raise KerasBertError(f"{index} has no weight_map object (tensor name -> shard file).")
         shards = sorted(set(weight_map.values()))
-        return _read_safetensors([os.path.join(path, shard) for shard in shards])
+        return _read_safetensors([_shard_path(path, index, shard) for shard in shards])
     bin_path = os.path.join(path, PYTORCH_FILE)
     if os.path.isfile(bin_path):
         try:

@@ -25,6 +25,7 @@ import numpy as np
 
 from keras_bert.errors import KerasBertError, MissingFileError
 from keras_bert.interop.loaded_bert import LoadedBert
+from keras_bert.output_paths import staged_folder
 from keras_bert.tasks.classifier import BertClassifier
 from keras_bert.tasks.pretrainer import BertPretrainer
 from keras_bert.tasks.sentence_encoder import BertSentenceEncoder
@@ -78,17 +79,17 @@ def write_model_folder(path, model, metadata=None):
             f"write_model_folder: the tokenizer has {model.tokenizer.vocab_size} tokens but the "
             f"encoder's vocab_size is {model.encoder.config.vocab_size}; they must be equal."
         )
-    os.makedirs(path, exist_ok=True)
-    metadata_path = os.path.join(path, METADATA_FILE)
-    if os.path.exists(metadata_path):
-        os.remove(metadata_path)  # until it is written again, the folder is incomplete
-    for stale in _FORMAT_1_FILES + (ASSETS_DIR,):
-        stale_path = os.path.join(path, stale)
-        if os.path.isdir(stale_path):
-            shutil.rmtree(stale_path)
-        elif os.path.exists(stale_path):
-            os.remove(stale_path)
-    return save_task_files(path, model, metadata)
+    path = os.fspath(path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise KerasBertError(f"write_model_folder: {path} is a file; give a folder.")
+    # Written beside `path` first, then moved in: an interrupted write leaves `path` as it was.
+    with staged_folder("path", path, lock=False) as staging:
+        written = save_task_files(staging, model, metadata)
+        for stale in _FORMAT_1_FILES:
+            stale_path = os.path.join(path, stale)
+            if os.path.isfile(stale_path):
+                os.remove(stale_path)
+    return written
 
 
 def save_task_files(path, model, metadata=None):

@@ -62,10 +62,7 @@ def export_saved_model(
     Methods: the same names plus `__call__` (TF Hub's reusable encoder API). TF Hub's
     `tokenize` / `bert_pack_inputs` live in a separate SavedModel: `export_preprocessor`.
     """
-    import tensorflow as tf
 
-    from keras_bert.serving.bert_module import BertServingModule
-    from keras_bert.serving.serving_ops import check_tf_serving_ops
 
     parts = _model_parts(model, tokenizer)
     config = parts["encoder"].config
@@ -152,10 +149,7 @@ def export_preprocessor(
     Methods: `__call__(text)` (also the `serving_default` signature), `tokenize(text)` and
     `bert_pack_inputs(segments, seq_length)`, as TF Hub's BERT preprocess models have them.
     """
-    import tensorflow as tf
 
-    from keras_bert.serving.preprocessor_module import BertPreprocessorModule
-    from keras_bert.serving.serving_ops import check_tf_serving_ops
 
     seq_length = int(seq_length)
     if seq_length < 2:

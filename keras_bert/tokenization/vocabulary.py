@@ -105,6 +105,11 @@ def train_vocabulary(
         verbose: show a progress bar while counting words.
     """
     counts = count_words(corpus, lowercase=lowercase, verbose=verbose)
+    if not counts:
+        raise KerasBertError(
+            "The corpus holds no words (it is empty or only whitespace); nothing to learn a "
+            "vocabulary from."
+        )
     cjk_counts = collections.Counter(
         {word: count for word, count in counts.items() if _is_cjk_word(word)}
     )

@@ -7,6 +7,8 @@ that names the setting at fault) and a function that runs it and returns a summa
     finetune(FinetuneSettings(...))      labelled files → a fine-tuned classifier model folder
     evaluate(EvaluateSettings(...))      a classifier on a labelled file → accuracy, F1, confusion
     predict(PredictSettings(...))        a classifier (folder or SavedModel) on a file → predictions
+    search(SearchSettings(...))          a corpus file, indexed once → its texts nearest a query
+    evaluate_sts(StsSettings(...))       sentence vectors on STS pairs → Spearman, Pearson ×100
 
 Names load on first use, so reading settings does not import TensorFlow.
 """
@@ -22,6 +24,10 @@ _WORKFLOWS = {
     "EvaluateSettings": "keras_bert.workflows.evaluation",
     "predict": "keras_bert.workflows.prediction",
     "PredictSettings": "keras_bert.workflows.prediction",
+    "search": "keras_bert.workflows.sentence_search",
+    "SearchSettings": "keras_bert.workflows.sentence_search",
+    "evaluate_sts": "keras_bert.workflows.sts_evaluation",
+    "StsSettings": "keras_bert.workflows.sts_evaluation",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _WORKFLOWS)

@@ -39,3 +39,15 @@ def check_file(name, path):
         raise KerasBertError(f"{name} is required.")
     if not os.path.isfile(path):
         raise MissingFileError(f"{name} {path}: no such file.")
+
+
+def check_model_source(name, value):
+    """A model folder that exists, or a well-formed published name (hf://..., https://...)."""
+    from keras_bert.interop import remote
+
+    if not value:
+        raise KerasBertError(f"{name} is required.")
+    if remote.is_remote(value):
+        remote.check_name(value)  # malformed, or offline and not cached
+    elif not os.path.isdir(value):
+        raise MissingFileError(f"{name} {value}: no such folder.")

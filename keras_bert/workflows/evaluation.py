@@ -6,6 +6,8 @@ import dataclasses
 import json
 import os
 
+from keras_bert.errors import KerasBertError
+from keras_bert.output_paths import check_output, staged_file
 from keras_bert.workflows.checks import check_file, check_int
 from keras_bert.workflows.labelled_files import quiet, read_examples, reading_options
 from keras_bert.workflows.prediction import (
@@ -15,6 +17,8 @@ from keras_bert.workflows.prediction import (
     classifier_metadata,
     write_predictions,
 )
+
+PLOT_EXTENSIONS = (".png", ".pdf", ".svg", ".jpg")
 
 
 @dataclasses.dataclass
@@ -45,6 +49,14 @@ class EvaluateSettings:
         check_model_folder(self.model)
         check_file("input", self.input)
         check_int("batch_size", self.batch_size)
+        if self.plot is not None and os.path.splitext(self.plot)[1].lower() not in PLOT_EXTENSIONS:
+            raise KerasBertError(f"plot {self.plot}: use a {' or '.join(PLOT_EXTENSIONS)} file name.")
+        inputs = [("input", self.input), ("model", self.model)]
+        for name in ("out", "plot", "predictions"):
+            path = getattr(self, name)
+            if path is not None:
+                check_output(name, path, inputs, kind="file")
+                inputs.append((name, path))
 
 
 def evaluate(settings, verbose=1):
@@ -77,15 +89,17 @@ def evaluate(settings, verbose=1):
     )
     if settings.predictions:
         write_predictions(
-            settings.predictions, examples, probabilities, predicted, classifier.label_names
+            settings.predictions, examples, probabilities, predicted, classifier.label_names,
+            name="predictions",
         )
     if settings.plot:
         name = os.path.basename(settings.input)
-        plot_confusion_matrix(
-            scores,
-            settings.plot,
-            title=f"{name}: accuracy {scores['accuracy']:.3f}, f1 {scores['f1']:.3f}",
-        )
+        with staged_file("plot", settings.plot) as temporary:
+            plot_confusion_matrix(
+                scores,
+                temporary,
+                title=f"{name}: accuracy {scores['accuracy']:.3f}, f1 {scores['f1']:.3f}",
+            )
     scores = dict(
         scores,
         data_file=os.path.abspath(settings.input),
@@ -93,7 +107,7 @@ def evaluate(settings, verbose=1):
         dropped_rows={label: len(lines) for label, lines in examples.dropped.items()},
     )
     if settings.out:
-        with open(settings.out, "w", encoding="utf-8") as file:
+        with staged_file("out", settings.out) as temporary, open(temporary, "w", encoding="utf-8") as file:
             json.dump(scores, file, indent=2, ensure_ascii=False)
             file.write("\n")
     return scores

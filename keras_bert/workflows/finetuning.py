@@ -16,6 +16,7 @@ import time
 from keras_bert.config import preset_names
 from keras_bert.errors import KerasBertError, MissingFileError
 from keras_bert.interop import remote
+from keras_bert.output_paths import check_output, staged_folder
 from keras_bert.workflows.checks import (
     check_choice,
     check_file,
@@ -76,6 +77,7 @@ class FinetuneSettings:
     max_train_examples: int = None  # train on a seeded random subset of this size
     seed: int = 0  # seeds subsampling, shuffling and the new weights
     log_every: int = 10  # steps between history records
+    overwrite: bool = False  # replace another kind of model at out (only the files written here)
 
     def validate(self):
         """A one-line `KerasBertError` naming the setting at fault, before any work."""
@@ -84,8 +86,6 @@ class FinetuneSettings:
             check_file("dev", self.dev)
         if not self.out:
             raise KerasBertError("out is required: the model folder to write.")
-        if os.path.isfile(self.out):
-            raise KerasBertError(f"out {self.out} is a file; give a folder.")
         if self.init == RANDOM_INIT:
             if not self.preset or not self.vocab:
                 raise KerasBertError(
@@ -114,7 +114,7 @@ class FinetuneSettings:
         check_choice("pooling", self.pooling, POOLINGS)
         check_fraction("dropout", self.dropout)
         check_int("epochs", self.epochs)
-        check_int("seq_length", self.seq_length, minimum=2)
+        check_int("seq_length", self.seq_length, minimum=3 if self.text_pair_column else 2)
         check_int("batch_size", self.batch_size)
         if self.learning_rate is not None and not self.learning_rate > 0:
             raise KerasBertError(f"learning_rate must be positive, got {self.learning_rate!r}.")
@@ -123,6 +123,12 @@ class FinetuneSettings:
             raise KerasBertError(f"weight_decay must be >= 0, got {self.weight_decay!r}.")
         check_optional_int("max_train_examples", self.max_train_examples)
         check_int("log_every", self.log_every)
+        init = None if self.init == RANDOM_INIT or remote.is_remote(self.init) else self.init
+        check_output(
+            "out", self.out,
+            [("train", self.train), ("dev", self.dev), ("init", init), ("vocab", self.vocab)],
+            same_kinds=("a keras_bert classifier",), overwrite=self.overwrite,
+        )
 
 
 def finetune(settings, verbose=1):
@@ -133,6 +139,12 @@ def finetune(settings, verbose=1):
     with a dev file, the dev scores (`score_predictions`) beside the majority-class baseline.
     """
     settings.validate()
+    with staged_folder("out", settings.out) as work:
+        return _finetune(settings, work, verbose)
+
+
+def _finetune(settings, work, verbose):
+    """`finetune`, writing every file into the folder `work` (renamed into place after)."""
     log = print if verbose else quiet
 
     from keras_bert.data.label_vocabulary import LabelVocabulary
@@ -220,7 +232,7 @@ def finetune(settings, verbose=1):
         learning_rate=learning_rate,
         warmup_fraction=settings.warmup_fraction,
         weight_decay=settings.weight_decay,
-        out_dir=settings.out,
+        out_dir=work,
         log_every=settings.log_every,
         verbose="auto" if verbose else 0,
     )
@@ -244,7 +256,7 @@ def finetune(settings, verbose=1):
             "seed": settings.seed,
         },
     }
-    save_classifier_folder(settings.out, classifier, metadata=metadata)
+    save_classifier_folder(work, classifier, metadata=metadata)
 
     summary = {
         "train_examples": len(train),
@@ -263,7 +275,7 @@ def finetune(settings, verbose=1):
         )
         summary["dev_skipped_rows"] = [line for line, _ in dev.skipped]
         summary["dev_dropped_rows"] = {label: len(lines) for label, lines in dev.dropped.items()}
-    with open(os.path.join(settings.out, SUMMARY_FILE), "w", encoding="utf-8") as file:
+    with open(os.path.join(work, SUMMARY_FILE), "w", encoding="utf-8") as file:
         json.dump(summary, file, indent=2, ensure_ascii=False)
         file.write("\n")
     return summary

@@ -39,6 +39,23 @@ def reading_options(settings, model_metadata=None, *, with_label=True):
         raise KerasBertError("text_column is required (the model folder does not record one).")
     if with_label and not options["label_column"]:
         raise KerasBertError("label_column is required (the model folder does not record one).")
+    named = [(name, options[name]) for name in ("text_column", "text_pair_column", "label_column")
+             if options[name]]
+    for index, (name, column) in enumerate(named):
+        for other, other_column in named[index + 1:]:
+            if column == other_column:
+                raise KerasBertError(
+                    f"{name} and {other} are both {column!r}; they must name different columns."
+                )
+    if settings.encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(settings.encoding)
+        except LookupError:
+            raise KerasBertError(
+                f"encoding {settings.encoding!r} is not a known text encoding (e.g. utf-8, latin-1)."
+            ) from None
     if options["file_format"] is not None:
         check_choice("format", options["file_format"], FORMATS)
     return options

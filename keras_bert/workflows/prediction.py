@@ -12,6 +12,7 @@ import json
 import os
 
 from keras_bert.errors import KerasBertError, MissingFileError
+from keras_bert.output_paths import check_output, staged_file
 from keras_bert.workflows.checks import check_file, check_int
 from keras_bert.workflows.labelled_files import quiet, read_examples, reading_options
 
@@ -42,6 +43,7 @@ class PredictSettings:
         check_model_folder(self.model)
         check_file("input", self.input)
         check_int("batch_size", self.batch_size)
+        check_output("out", self.out, [("input", self.input), ("model", self.model)], kind="file")
 
 
 def predict(settings, verbose=1):
@@ -121,7 +123,7 @@ def check_predictions_path(name, path):
         raise KerasBertError(f"{name} {path}: use a .csv or .jsonl file name.")
 
 
-def write_predictions(path, examples, probabilities, predicted, label_names):
+def write_predictions(path, examples, probabilities, predicted, label_names, name="out"):
     """One row per example: line number, text(s), predicted label, each label's probability.
 
     Examples read with their labels (`evaluate` with `predictions`) also get the true label
@@ -140,17 +142,20 @@ def write_predictions(path, examples, probabilities, predicted, label_names):
             name: round(float(p), 6) for name, p in zip(label_names, probabilities[index])
         }
         rows.append(row)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
+    with staged_file(name, path) as temporary:
+        _write_rows(temporary, path, rows, label_names)
+
+
+def _write_rows(temporary, path, rows, label_names):
     if path.lower().endswith(".csv"):
-        with open(path, "w", encoding="utf-8", newline="") as file:
+        with open(temporary, "w", encoding="utf-8", newline="") as file:
             writer = csv.writer(file)
             head = [key for key in rows[0] if key != "probabilities"]
             writer.writerow(head + [f"probability_{name}" for name in label_names])
             for row in rows:
                 writer.writerow([row[key] for key in head] + list(row["probabilities"].values()))
     else:
-        with open(path, "w", encoding="utf-8") as file:
+        with open(temporary, "w", encoding="utf-8") as file:
             for row in rows:
                 file.write(json.dumps(row, ensure_ascii=False) + "\n")
 
@@ -167,6 +172,7 @@ class SavedModelClassifier:
 
     def __init__(self, path):
         import tensorflow as tf
+        import tensorflow_text  # noqa: F401  (registers the tokenizer's ops before loading)
 
         self.path = path
         self.model = tf.saved_model.load(path)

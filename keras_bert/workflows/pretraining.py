@@ -105,6 +105,16 @@ class PretrainingSettings:
             raise KerasBertError(f"warmup_steps must be in [0, steps={self.steps}), got {self.warmup_steps!r}.")
         if not 0.0 <= self.eval_fraction < 0.5:
             raise KerasBertError(f"eval_fraction must be in [0, 0.5), got {self.eval_fraction!r}.")
+        from keras_bert.output_paths import check_output
+
+        # Its own earlier run (run.json) may be resumed; any other model is never overwritten.
+        own = ("a pretraining run", "a keras_bert pretrainer") if os.path.isfile(
+            os.path.join(self.out or "", RUN_FILE)) else ()
+        check_output(
+            "out", self.out,
+            [("corpus", path) for path in self.corpus] + [("vocab", self.vocab)],
+            same_kinds=own, can_overwrite=False,
+        )
 
     def identity(self):
         """The settings that must match for a run to resume another's checkpoints."""
@@ -204,7 +214,13 @@ def _load_tokenizer(settings, train_documents, resuming, log, verbose):
 def pretrain(settings, verbose=1):
     """Run (or resume) the pretraining described by `settings`; return a summary dict."""
     settings.validate()
+    from keras_bert.output_paths import output_lock
 
+    with output_lock("out", settings.out):  # a second run on the same out is refused
+        return _pretrain(settings, verbose)
+
+
+def _pretrain(settings, verbose):
     log = print if verbose else (lambda *args, **kwargs: None)
     out = settings.out
     initial_step = _check_same_run(settings, out)
