@@ -27,13 +27,10 @@ class BertEmbeddings(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.vocab_size = vocab_size
+        # The sizes, rates and epsilon live in the sublayers below; get_config reads them there.
         self.hidden_size = hidden_size
         self.max_position_embeddings = max_position_embeddings
-        self.type_vocab_size = type_vocab_size
-        self.dropout_rate = dropout_rate
         self.initializer_range = initializer_range
-        self.layer_norm_eps = layer_norm_eps
 
         initializer = bert_initializer(initializer_range)
         self.word_embeddings = keras.layers.Embedding(
@@ -86,13 +83,13 @@ class BertEmbeddings(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(
-            vocab_size=self.vocab_size,
+            vocab_size=self.word_embeddings.input_dim,
             hidden_size=self.hidden_size,
             max_position_embeddings=self.max_position_embeddings,
-            type_vocab_size=self.type_vocab_size,
-            dropout_rate=self.dropout_rate,
+            type_vocab_size=self.token_type_embeddings.input_dim,
+            dropout_rate=self.dropout.rate,
             initializer_range=self.initializer_range,
-            layer_norm_eps=self.layer_norm_eps,
+            layer_norm_eps=self.layer_norm.epsilon,
         )
         return config
 

@@ -58,7 +58,7 @@ def finetuned(task):
         "--text-column", "sentence", "--label-column", "label",
         "--init", "random", "--preset", "bert_tiny", "--vocab", str(root / "vocab.txt"),
         "--epochs", "3", "--seq-length", "16", "--batch-size", "16",
-        "--no-quoting", "--out", str(out), "--seed", "0",
+        "--no-quoting", "--out", str(out), "--seed", "0", "--dropout", "0.3",
     ])
     assert code == 0
     return out
@@ -75,6 +75,8 @@ def test_finetune_writes_a_classifier_folder_that_learned(finetuned):
     classifier = load_classifier(str(finetuned))
     assert classifier.label_names == ["neg", "pos"] and classifier.seq_length == 16 and not classifier.text_pair
     assert classifier.pooling == "cls"  # --pooling auto, random init: BERT's pooled [CLS] output
+    # Every constructor argument comes back from the folder: --dropout was once lost.
+    assert classifier.dropout == 0.3 and classifier.classifier_dropout.rate == 0.3
     metadata = read_metadata(str(finetuned))
     assert metadata["task"] == "classifier"
     assert metadata["data"]["text_column"] == "sentence" and metadata["data"]["quoting"] is False
