@@ -25,6 +25,11 @@ _PUBLIC_API = {
     "train_vocabulary": "keras_bert.tokenization.vocabulary",
     "MaskedLMHead": "keras_bert.modeling.masked_lm_head",
     "BertClassifier": "keras_bert.tasks.classifier",
+    "BertTokenTagger": "keras_bert.tasks.token_tagger",
+    "read_tagged_file": "keras_bert.data.tagging",
+    "tagging_dataset": "keras_bert.data.tagging",
+    "entity_scores": "keras_bert.tasks.entity_scores",
+    "EntityF1": "keras_bert.tasks.entity_scores",
     "BertSentenceEncoder": "keras_bert.tasks.sentence_encoder",
     "finetune_sentence_encoder": "keras_bert.tasks.sentence_similarity",
     "KerasBertError": "keras_bert.errors",
@@ -67,6 +72,7 @@ _KERAS_CLASSES = (
     "keras_bert.tasks.classifier",
     "keras_bert.tasks.pretrainer",
     "keras_bert.tasks.sentence_encoder",
+    "keras_bert.tasks.token_tagger",
 )
 
 

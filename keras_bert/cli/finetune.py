@@ -1,4 +1,7 @@
-"""`keras-bert finetune`: train a text classifier from a pretrained (or random) BERT.
+"""`keras-bert finetune`: train a text classifier or a word tagger from a pretrained or random BERT.
+
+`--task tagging` maps the flags onto `TaggingSettings` and runs
+`keras_bert.workflows.tagging.finetune_tagging` instead (tagged word files → a tagger folder).
 
 Maps the flags onto `FinetuneSettings` and runs `keras_bert.workflows.finetune`: it reads the
 training and dev files, fixes the label vocabulary from the training labels, fine-tunes with
@@ -15,6 +18,7 @@ def register(subparsers):
     from keras_bert.cli.settings_args import use_defaults_of
     from keras_bert.training.learning_rates import FINETUNING_RATES, PAPER_FINETUNING_RATE
     from keras_bert.workflows.finetuning import POOLINGS, FinetuneSettings
+    from keras_bert.workflows.tagging import TaggingSettings
 
     parser = subparsers.add_parser(
         "finetune",
@@ -25,7 +29,15 @@ def register(subparsers):
     parser.add_argument(
         "--dev", help="dev file, for accuracy and F1 after every epoch and in the summary"
     )
-    add_reading_options(parser, with_label=True)
+    parser.add_argument(
+        "--task",
+        choices=TASKS,
+        default="classification",
+        help="classification (labelled CSV / TSV / JSON lines; the default) or tagging (named "
+        "entities: CoNLL columns or one character per line, IOB1 / BIO / BIOES / BMES tags)",
+    )
+    add_reading_options(parser, with_label=True, required=False)
+    add_tagging_options(parser)
     parser.add_argument(
         "--init",
         required=True,
@@ -91,14 +103,84 @@ def register(subparsers):
     parser.add_argument(
         "--quiet", action="store_true", help="no progress bars or reports, only the summary"
     )
+    use_defaults_of(parser, TaggingSettings)
     use_defaults_of(parser, FinetuneSettings)
     parser.set_defaults(func=run)
+
+
+TASKS = ("classification", "tagging")
+# Flags of one task only, refused with the other.
+_CLASSIFICATION_ONLY = ("text_column", "text_pair_column", "label_column", "max_train_examples")
+_TAGGING_ONLY = ("crf", "max_train_sentences")
+
+
+def add_tagging_options(parser):
+    from keras_bert.data.tag_schemes import SCHEMES
+    from keras_bert.data.tagging import FORMATS
+
+    group = parser.add_argument_group("--task tagging")
+    group.add_argument(
+        "--tag-format", choices=FORMATS,
+        help="conll (word first, tag last, -DOCSTART- skipped), chars (one character and its "
+        "tag per line, joined without spaces) or auto (the default: chars when every word is "
+        "one character)",
+    )
+    group.add_argument(
+        "--tag-scheme", choices=SCHEMES, help="the files' tags (default: auto); read as BIO"
+    )
+    group.add_argument(
+        "--crf", action="store_true", help="a linear-chain CRF over the words (Viterbi decoding)"
+    )
+    group.add_argument(
+        "--max-train-sentences", type=int,
+        help="train on a random subset of this many sentences (seeded by --seed)",
+    )
+
+
+def check_task_flags(args):
+    """A flag of the other task is a mistake, named in one line."""
+    from keras_bert.errors import KerasBertError
+
+    others = _TAGGING_ONLY if args.task == "classification" else _CLASSIFICATION_ONLY
+    for name in others:
+        if getattr(args, name) not in (None, False):
+            flag = "--" + name.replace("_", "-")
+            raise KerasBertError(f"{flag} does not apply to --task {args.task}.")
+    if args.task == "classification":
+        for name in ("text_column", "label_column"):
+            if getattr(args, name) is None:
+                flag = "--" + name.replace("_", "-")
+                raise KerasBertError(f"{flag} is required for --task classification.")
+
+
+def run_tagging(args):
+    from keras_bert.cli.settings_args import settings_from_args
+    from keras_bert.workflows.tagging import TaggingSettings
+
+    settings = settings_from_args(TaggingSettings, args)
+    settings.validate()
+    from keras_bert.workflows.tagging import finetune_tagging
+
+    summary = finetune_tagging(settings, verbose=0 if args.quiet else 1)
+    if args.quiet and "dev" in summary:
+        from keras_bert.tasks.entity_scores import format_entity_scores
+
+        print(f"dev set ({os.path.basename(settings.dev)}):\n"
+              f"{format_entity_scores(summary['dev'])}")
+    print(
+        f"\nfine-tuned tagger written to {settings.out} "
+        f"({summary['training_seconds']:.0f} s of training)"
+    )
+    return 0
 
 
 def run(args):
     from keras_bert.cli.settings_args import settings_from_args
     from keras_bert.workflows.finetuning import FinetuneSettings
 
+    check_task_flags(args)
+    if args.task == "tagging":
+        return run_tagging(args)
     settings = settings_from_args(FinetuneSettings, args)
     settings.validate()  # before TensorFlow is imported: bad input fails in a second
     from keras_bert.workflows.finetuning import finetune

@@ -11,11 +11,16 @@ import argparse
 from keras_bert.data.labelled import FORMATS
 
 
-def add_reading_options(parser, *, with_label=True, defaults_from_model=False):
-    """Add --text-column, --text-pair-column, [--label-column], --format, --quoting, …"""
+def add_reading_options(parser, *, with_label=True, defaults_from_model=False, required=None):
+    """Add --text-column, --text-pair-column, [--label-column], --format, --quoting, …
+
+    `required`: whether argparse demands the columns (default: unless `defaults_from_model`);
+    False where the command checks them itself (finetune needs them for classification only).
+    """
+    required = not defaults_from_model if required is None else required
     note = " (default: the column used in fine-tuning)" if defaults_from_model else ""
     parser.add_argument(
-        "--text-column", required=not defaults_from_model, help=f"column or field of the text{note}"
+        "--text-column", required=required, help=f"column or field of the text{note}"
     )
     parser.add_argument(
         "--text-pair-column", help=f"column or field of the second text, for pair tasks{note}"
@@ -23,7 +28,7 @@ def add_reading_options(parser, *, with_label=True, defaults_from_model=False):
     if with_label:
         parser.add_argument(
             "--label-column",
-            required=not defaults_from_model,
+            required=required,
             help=f"column or field of the label{note}",
         )
     parser.add_argument(

@@ -29,6 +29,7 @@ from keras_bert.output_paths import staged_folder
 from keras_bert.tasks.classifier import BertClassifier
 from keras_bert.tasks.pretrainer import BertPretrainer
 from keras_bert.tasks.sentence_encoder import BertSentenceEncoder
+from keras_bert.tasks.token_tagger import BertTokenTagger
 from keras_bert.tokenization.bert_tokenizer import VOCAB_ASSET
 from keras_bert.text_files import read_json
 
@@ -44,7 +45,12 @@ ASSETS_DIR = "assets"
 VOCAB_PATH = os.path.join(ASSETS_DIR, "tokenizer", VOCAB_ASSET)
 
 # The task models a folder can hold, by the name keras_bert.json gives them.
-TASKS = {"pretrainer": BertPretrainer, "classifier": BertClassifier, "sentence_encoder": BertSentenceEncoder}
+TASKS = {
+    "pretrainer": BertPretrainer,
+    "classifier": BertClassifier,
+    "sentence_encoder": BertSentenceEncoder,
+    "tagger": BertTokenTagger,
+}
 # Files of format 1 folders, removed when a folder is written again so none is left stale.
 _FORMAT_1_FILES = (
     "bert_config.json", "vocab.txt", "encoder.weights.h5", "pretrainer.weights.h5",

@@ -11,7 +11,7 @@ import keras
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from keras_bert.tokenization import normalization
+from keras_bert.tokenization import normalization, offsets
 from keras_bert.tokenization.packing import BertInputPacker
 from keras_bert.tokenization.vocabulary_file import (
     CLS_TOKEN,
@@ -191,6 +191,26 @@ class BertTokenizer(keras.layers.Layer):
         """[batch] strings → the words Google's BasicTokenizer yields, [batch, (words)]."""
         return normalization.basic_tokenize(texts, lowercase=self.lowercase)
 
+    def tokenize_with_offsets_batch(self, texts):
+        """[batch] strings → dict of int32 [batch, (pieces)]: `ids` (as `tokenize_batch`),
+        `starts` / `ends` (code points of the original text, end exclusive) and `words`
+        (the basic word of each piece). See `offsets`.
+
+        A graph function traced on first use and not tracked, so SavedModels that hold this
+        tokenizer do not carry it unless an export asks for it (`offsets_function`).
+        """
+        return self.offsets_function()(texts)
+
+    def offsets_function(self):
+        """The `tf.function` over a [batch] string tensor behind `tokenize_with_offsets_batch`."""
+        key = ("offsets",)
+        if key not in self._encode_functions:
+            self._encode_functions[key] = tf.function(
+                lambda texts: offsets.wordpieces_with_offsets(self, texts),
+                input_signature=[tf.TensorSpec([None], tf.string)],
+            )
+        return self._encode_functions[key]
+
     def words_to_ids(self, words):
         """WordPiece alone: ragged [batch, (words)] strings → int32 [batch, (pieces)].
 
@@ -226,6 +246,18 @@ class BertTokenizer(keras.layers.Layer):
         texts, is_scalar = _as_string_batch(texts)
         ids = self.tokenize_batch(texts)
         return ids[0] if is_scalar else ids
+
+    def tokenize_with_offsets(self, texts):
+        """Texts → `offsets.WordPieces` (ids, start/end characters in the text, words).
+
+        One for a str, a list for a list; `text[start:end]` is the text a piece came from.
+        """
+        return offsets.tokenize_with_offsets(self, texts)
+
+    def tokenize_words(self, words, separator=" "):
+        """Pre-split words (one list, or a list of lists) → `offsets.WordPieces`, each piece
+        knowing its word and whether it is that word's first (`offsets.tokenize_words`)."""
+        return offsets.tokenize_words(self, words, separator=separator)
 
     def basic_tokenize(self, texts):
         """Texts → the words before WordPiece (Google's BasicTokenizer), as strings."""

@@ -51,3 +51,50 @@ def check_model_source(name, value):
         remote.check_name(value)  # malformed, or offline and not cached
     elif not os.path.isdir(value):
         raise MissingFileError(f"{name} {value}: no such folder.")
+
+
+def check_finetuning_start(settings, random_init="random"):
+    """The train/dev files, `out`, and where training starts (`init`, `preset`, `vocab`): the
+    checks every fine-tuning job's settings share."""
+    from keras_bert.config import preset_names
+    from keras_bert.interop import remote
+
+    check_file("train", settings.train)
+    if settings.dev is not None:
+        check_file("dev", settings.dev)
+    if not settings.out:
+        raise KerasBertError("out is required: the model folder to write.")
+    if settings.init == random_init:
+        if not settings.preset or not settings.vocab:
+            raise KerasBertError(
+                "init 'random' needs preset (e.g. 'bert_tiny') and vocab (a vocab.txt)."
+            )
+        if settings.preset not in preset_names():
+            raise KerasBertError(
+                f"Unknown preset {settings.preset!r}; `keras-bert presets` lists them."
+            )
+        check_file("vocab", settings.vocab)
+        return
+    if remote.is_remote(settings.init):
+        remote.check_name(settings.init)  # malformed, or offline and not cached
+    elif not settings.init or not os.path.isdir(settings.init):
+        raise MissingFileError(
+            f"init {settings.init}: no such folder (give a checkpoint folder, a published "
+            "name such as hf://ORG/NAME, or 'random')."
+        )
+    if settings.preset:
+        raise KerasBertError(
+            f"preset only applies to init 'random'; {settings.init} has its own architecture."
+        )
+
+
+def check_optimizer_settings(settings):
+    """Epochs, batch size and the optimizer's rate, warm-up and weight decay."""
+    check_int("epochs", settings.epochs)
+    check_int("batch_size", settings.batch_size)
+    if settings.learning_rate is not None and not settings.learning_rate > 0:
+        raise KerasBertError(f"learning_rate must be positive, got {settings.learning_rate!r}.")
+    check_fraction("warmup_fraction", settings.warmup_fraction)
+    if not settings.weight_decay >= 0:
+        raise KerasBertError(f"weight_decay must be >= 0, got {settings.weight_decay!r}.")
+    check_int("log_every", settings.log_every)

@@ -13,13 +13,12 @@ import json
 import os
 import time
 
-from keras_bert.config import preset_names
-from keras_bert.errors import KerasBertError, MissingFileError
 from keras_bert.interop import remote
 from keras_bert.output_paths import check_output, staged_folder
 from keras_bert.workflows.checks import (
+    check_finetuning_start,
+    check_optimizer_settings,
     check_choice,
-    check_file,
     check_fraction,
     check_int,
     check_optional_int,
@@ -81,54 +80,40 @@ class FinetuneSettings:
 
     def validate(self):
         """A one-line `KerasBertError` naming the setting at fault, before any work."""
-        check_file("train", self.train)
-        if self.dev is not None:
-            check_file("dev", self.dev)
-        if not self.out:
-            raise KerasBertError("out is required: the model folder to write.")
-        if self.init == RANDOM_INIT:
-            if not self.preset or not self.vocab:
-                raise KerasBertError(
-                    "init 'random' needs preset (e.g. 'bert_tiny') and vocab (a vocab.txt)."
-                )
-            if self.preset not in preset_names():
-                raise KerasBertError(
-                    f"Unknown preset {self.preset!r}; `keras-bert presets` lists them."
-                )
-            check_file("vocab", self.vocab)
-        else:
-            if remote.is_remote(self.init):
-                remote.check_name(self.init)  # malformed, or offline and not cached
-            elif not self.init or not os.path.isdir(self.init):
-                raise MissingFileError(
-                    f"init {self.init}: no such folder (give a checkpoint folder, a published "
-                    "name such as hf://ORG/NAME, or 'random')."
-                )
-            if self.preset:
-                raise KerasBertError(
-                    f"preset only applies to init 'random'; {self.init} has its own architecture."
-                )
+        check_finetuning_start(self, RANDOM_INIT)
         if self.drop_labels is None:
             self.drop_labels = []
         reading_options(self)  # columns and format
         check_choice("pooling", self.pooling, POOLINGS)
         check_fraction("dropout", self.dropout)
-        check_int("epochs", self.epochs)
         check_int("seq_length", self.seq_length, minimum=3 if self.text_pair_column else 2)
-        check_int("batch_size", self.batch_size)
-        if self.learning_rate is not None and not self.learning_rate > 0:
-            raise KerasBertError(f"learning_rate must be positive, got {self.learning_rate!r}.")
-        check_fraction("warmup_fraction", self.warmup_fraction)
-        if not self.weight_decay >= 0:
-            raise KerasBertError(f"weight_decay must be >= 0, got {self.weight_decay!r}.")
+        check_optimizer_settings(self)
         check_optional_int("max_train_examples", self.max_train_examples)
-        check_int("log_every", self.log_every)
         init = None if self.init == RANDOM_INIT or remote.is_remote(self.init) else self.init
         check_output(
             "out", self.out,
             [("train", self.train), ("dev", self.dev), ("init", init), ("vocab", self.vocab)],
             same_kinds=("a keras_bert classifier",), overwrite=self.overwrite,
         )
+
+
+def finetuning_record(settings, learning_rate, **task_values):
+    """What keras_bert.json records of a fine-tuning run: where it started, on what, how."""
+    started_from = settings.init
+    if settings.init != RANDOM_INIT and not remote.is_remote(settings.init):
+        started_from = os.path.abspath(settings.init)
+    return {
+        "init": started_from,
+        "preset": settings.preset,
+        "train_file": os.path.abspath(settings.train),
+        "epochs": settings.epochs,
+        "batch_size": settings.batch_size,
+        "learning_rate": learning_rate,
+        "warmup_fraction": settings.warmup_fraction,
+        "weight_decay": settings.weight_decay,
+        "seed": settings.seed,
+        **task_values,
+    }
 
 
 def finetune(settings, verbose=1):
@@ -240,21 +225,9 @@ def _finetune(settings, work, verbose):
 
     metadata = {
         "data": recorded_options(options),
-        "finetuning": {
-            "init": settings.init
-            if settings.init == RANDOM_INIT or remote.is_remote(settings.init)
-            else os.path.abspath(settings.init),
-            "preset": settings.preset,
-            "train_file": os.path.abspath(settings.train),
-            "train_examples": len(train),
-            "epochs": settings.epochs,
-            "batch_size": settings.batch_size,
-            "learning_rate": learning_rate,
-            "warmup_fraction": settings.warmup_fraction,
-            "weight_decay": settings.weight_decay,
-            "pooling": classifier.pooling,
-            "seed": settings.seed,
-        },
+        "finetuning": finetuning_record(
+            settings, learning_rate, train_examples=len(train), pooling=classifier.pooling
+        ),
     }
     save_classifier_folder(work, classifier, metadata=metadata)
 
