@@ -4,6 +4,7 @@ The SavedModel takes raw strings (`encode`, `encode_pair`, and `classify` for cl
 and token ids (`encode_ids`), and loads without keras_bert; see export/README.md.
 """
 
+import argparse
 import os
 from keras_bert.errors import KerasBertError
 
@@ -45,6 +46,16 @@ def register(subparsers):
         help="do not restrict the graph to ops the stock TensorFlow Serving build has",
     )
     parser.add_argument(
+        "--pooling", choices=("cls", "mean", "max"),
+        help="the sentence_embedding that encode returns (default: the model's own: a "
+        "classifier's or sentence encoder's pooling, a sentence-transformers checkpoint's, "
+        "else cls)",
+    )
+    parser.add_argument(
+        "--normalize", action=argparse.BooleanOptionalAction, default=None,
+        help="L2-normalise sentence_embedding (default: the model's own setting, else no)",
+    )
+    parser.add_argument(
         "--overwrite", action="store_true", help="replace existing output folders"
     )
     parser.set_defaults(func=run)
@@ -80,10 +91,14 @@ def run(args):
             overwrite=args.overwrite, refuse_files=True,
         )
 
+    from keras_bert.interop import native
     from keras_bert.interop.loader import load_checkpoint
     from keras_bert.serving.export import export_preprocessor, export_saved_model
 
-    loaded = load_checkpoint(args.model)
+    if not remote.is_remote(args.model) and native.is_model_folder(args.model):
+        loaded = native.load_model(args.model)  # the task as saved: its pooling included
+    else:
+        loaded = load_checkpoint(args.model)
     serving_compatible = not args.allow_non_serving_ops
     info = export_saved_model(
         loaded,
@@ -91,6 +106,8 @@ def run(args):
         seq_length=args.seq_length,
         serving_compatible=serving_compatible,
         overwrite=args.overwrite,
+        pooling=args.pooling,
+        normalize=args.normalize,
     )
     print(
         f"Exported {info['task']} (seq_length {info['seq_length']}) to {out}; "

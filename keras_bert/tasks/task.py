@@ -36,6 +36,7 @@ class BertTask(FunctionalModel):
             raise KerasBertError(
                 f"This {type(self).__name__} has no tokenizer; build it with tokenizer=... ."
             )
+        texts, text_pairs = _as_python_strings(texts), _as_python_strings(text_pairs)
         single = isinstance(texts, (str, bytes))
         texts = [texts] if single else list(texts)
         if text_pairs is not None:
@@ -67,6 +68,15 @@ class BertTask(FunctionalModel):
             result["sequence_output"] = result["sequence_output"][:length]
             result["input_mask"] = result["input_mask"][:length]
         return result
+
+
+def _as_python_strings(texts):
+    """A string tensor or numpy array as Python bytes (one, or a list); anything else as given."""
+    if hasattr(texts, "numpy"):
+        texts = texts.numpy()
+    if isinstance(texts, np.ndarray):
+        return texts.item() if texts.ndim == 0 else texts.tolist()
+    return texts
 
 
 def _concatenate_padded(batches, hidden_size):

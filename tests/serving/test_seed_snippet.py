@@ -90,3 +90,20 @@ def test_the_seed_snippet_runs_verbatim(exported, tmp_path, kind):
         np.testing.assert_allclose(single["sequence_output"], tokens, atol=1e-5)
         np.testing.assert_allclose(side["batch_sentence"][0], sentence, atol=1e-5)
     np.testing.assert_allclose(keras_side["batch_sentence"], saved_model_side["batch_sentence"], atol=1e-5)
+
+
+def test_export_command_keeps_a_sentence_encoders_pooling_unless_told(exported, tmp_path):
+    from keras_bert.cli.main import main
+    from keras_bert.interop.native import write_model_folder
+
+    _, classifier, _ = exported
+    folder = tmp_path / "sentence_encoder"
+    write_model_folder(str(folder), BertSentenceEncoder(
+        classifier.encoder, pooling="max", normalize=True, seq_length=SEQ_LENGTH,
+        tokenizer=classifier.tokenizer,
+    ))
+    for flags, expected in (([], ("max", True)), (["--pooling", "mean", "--no-normalize"], ("mean", False))):
+        out = tmp_path / f"export{len(flags)}"
+        assert main(["export", "--model", str(folder), "--out", str(out), *flags]) == 0
+        info = json.loads((out / "assets" / "keras_bert_export.json").read_text())
+        assert (info["sentence_pooling"], info["normalize"]) == expected
