@@ -17,7 +17,7 @@ def register(subparsers):
     )
     parser.add_argument("--model", required=True, help=MODEL_HELP)
     parser.add_argument(
-        "--data",
+        "--input",
         required=True,
         help="STS Benchmark file (sts-dev.csv: tab-separated genre, file, year, id, score, "
         "sentence1, sentence2; no header)",
@@ -40,7 +40,7 @@ def run(args):
 
     scores = evaluate_sts(settings, verbose=0 if args.quiet else 1)
     print(
-        f"{os.path.basename(settings.data)}: {scores['pairs']:,} pairs, "
+        f"{os.path.basename(settings.input)}: {scores['pairs']:,} pairs, "
         f"{scores['pooling']} pooling\n"
         f"  Spearman x100  {scores['spearman']:.2f}\n"
         f"  Pearson  x100  {scores['pearson']:.2f}"

@@ -17,25 +17,25 @@ class StsSettings:
     """An STS evaluation (the `keras-bert evaluate-sts` flags, one to one)."""
 
     model: str  # model folder, export folder, any checkpoint folder or hf://ORG/NAME
-    data: str  # STS Benchmark file: genre, file, year, id, score, sentence1, sentence2 (TSV)
+    input: str  # STS Benchmark file: genre, file, year, id, score, sentence1, sentence2 (TSV)
     pooling: str = None  # "cls", "mean" or "max"; default: the model's own
     batch_size: int = 64
     out: str = None  # also write the scores as JSON here
 
     def validate(self):
         check_model_source("model", self.model)
-        check_file("data", self.data)
+        check_file("input", self.input)
         check_pooling_setting(self.pooling)
         check_int("batch_size", self.batch_size)
         if self.out is not None:
             if os.path.isdir(self.out):
                 raise KerasBertError(f"out {self.out} is a folder; give a .json file path.")
-            if os.path.realpath(self.out) == os.path.realpath(self.data):
+            if os.path.realpath(self.out) == os.path.realpath(self.input):
                 raise KerasBertError(f"out {self.out} is the data file; give another path.")
 
 
 def evaluate_sts(settings, verbose=1):
-    """Score the model on `settings.data`; returns {"spearman", "pearson" (×100), "pairs",
+    """Score the model on `settings.input`; returns {"spearman", "pearson" (×100), "pairs",
     "data_file", "model", "pooling", "seconds"} (also written to `settings.out`)."""
     settings.validate()
     log = print if verbose else quiet
@@ -43,14 +43,14 @@ def evaluate_sts(settings, verbose=1):
     from keras_bert.embeddings.sentence_model import load_sentence_model
     from keras_bert.embeddings.sts import read_sts, score_sts
 
-    pairs = read_sts(settings.data)
+    pairs = read_sts(settings.input)
     model = load_sentence_model(settings.model, pooling=settings.pooling)
-    log(f"{os.path.basename(settings.data)}: {len(pairs):,} pairs; sentence vectors by "
+    log(f"{os.path.basename(settings.input)}: {len(pairs):,} pairs; sentence vectors by "
         f"{model.sentence_pooling} pooling", flush=True)
     started = time.perf_counter()
     scores = score_sts(model, pairs, batch_size=settings.batch_size, verbose=verbose)
     scores.update(
-        data_file=os.path.abspath(settings.data),
+        data_file=os.path.abspath(settings.input),
         model=settings.model,
         pooling=model.sentence_pooling,
         seconds=round(time.perf_counter() - started, 3),

@@ -106,7 +106,7 @@ def test_search_mistakes_are_one_line(files, capsys, args, message):
 def test_evaluate_sts_prints_spearman_and_pearson(files, capsys, tmp_path):
     root, model = files
     out = tmp_path / "scores.json"
-    assert main(["evaluate-sts", "--model", model, "--data", str(root / "sts.csv"),
+    assert main(["evaluate-sts", "--model", model, "--input", str(root / "sts.csv"),
                  "--out", str(out), "--quiet"]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == "sts.csv: 4 pairs, mean pooling"
@@ -119,13 +119,13 @@ def test_evaluate_sts_prints_spearman_and_pearson(files, capsys, tmp_path):
 def test_evaluate_sts_names_a_bad_line(files, capsys, tmp_path):
     root, model = files
     data = str(root / "sts.csv")
-    assert main(["evaluate-sts", "--model", model, "--data", data, "--out", data]) == 2
+    assert main(["evaluate-sts", "--model", model, "--input", data, "--out", data]) == 2
     assert capsys.readouterr().err == (
         f"keras-bert evaluate-sts: error: out {data} is the data file; give another path.\n"
     )
     bad = tmp_path / "bad.csv"
     bad.write_text(STS_ROWS[0] + "\ng\tf\t2012\t1\tfour\ta\tb\n", encoding="utf-8")
-    assert main(["evaluate-sts", "--model", model, "--data", str(bad)]) == 2
+    assert main(["evaluate-sts", "--model", model, "--input", str(bad)]) == 2
     assert capsys.readouterr().err == (
         f"keras-bert evaluate-sts: error: {bad}:2: the score (field 5) is 'four', not a number.\n"
     )
