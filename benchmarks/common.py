@@ -166,6 +166,22 @@ def matmul_peak_round(size=2048, calls=2):
     return run
 
 
+def keras_hub_backbone(config, dropout=0.0):
+    """keras-hub's `BertBackbone` with the architecture of our `BertConfig` (the peer model)."""
+    import keras_hub
+
+    return keras_hub.models.BertBackbone(
+        vocabulary_size=config.vocab_size,
+        num_layers=config.num_hidden_layers,
+        num_heads=config.num_attention_heads,
+        hidden_dim=config.hidden_size,
+        intermediate_dim=config.intermediate_size,
+        dropout=dropout,
+        max_sequence_length=config.max_position_embeddings,
+        num_segments=config.type_vocab_size,
+    )
+
+
 def encoder_forward_flops(config, seq_length):
     """Matrix-multiply FLOPs (2 per multiply-add) of the transformer blocks on one sequence:
     Q, K, V and output projections, the feed-forward pair, and the two [seq, seq] attention

@@ -60,15 +60,7 @@ def keras_hub_classify(config, vocab):
 
     tokenizer = keras_hub.models.BertTokenizer(vocabulary=str(vocab), lowercase=True)
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=common.SEQ_LENGTH)
-    backbone = keras_hub.models.BertBackbone(
-        vocabulary_size=config.vocab_size,
-        num_layers=config.num_hidden_layers,
-        num_heads=config.num_attention_heads,
-        hidden_dim=config.hidden_size,
-        intermediate_dim=config.intermediate_size,
-        max_sequence_length=config.max_position_embeddings,
-        num_segments=config.type_vocab_size,
-    )
+    backbone = common.keras_hub_backbone(config)  # inference: dropout is off either way
     dense = keras.layers.Dense(NUM_CLASSES)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
