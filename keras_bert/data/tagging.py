@@ -242,12 +242,14 @@ def windows(piece_count, max_pieces, stride=None):
 
 def owning_window(spans, piece_count):
     """For each piece, the index of the window where it has the most context (BERT's
-    `_check_is_max_context`: the largest min(pieces left, pieces right), then the earliest)."""
+    `_check_is_max_context`: the largest min(pieces left, pieces right) + 0.01 · window length,
+    then the earliest; `tasks.graph_windows` is the in-graph twin)."""
     owner = np.zeros(piece_count, np.int32)
-    best = np.full(piece_count, -1.0)
+    best = np.full(piece_count, -1, np.int64)
     for index, (start, end) in enumerate(spans):
         positions = np.arange(start, end)
-        score = np.minimum(positions - start, end - 1 - positions) + 0.01 * (end - start)
+        # ×100 in integers: min(left, right) + 0.01·length without floating-point ties.
+        score = 100 * np.minimum(positions - start, end - 1 - positions) + (end - start)
         better = score > best[start:end]
         owner[start:end][better] = index
         best[start:end][better] = score[better]

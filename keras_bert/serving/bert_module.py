@@ -7,6 +7,10 @@ Its `tf.function`s become the exported SavedModel's methods and signatures:
     encode_pair(text_a, text_b)  the same for text pairs
     classify(text) or classify(text_a, text_b)   (classifiers)
                                  → probabilities, label_ids, labels
+    tag(text)                    (taggers) raw strings → entity_types, entity_texts,
+                                 entity_starts, entity_ends (characters of the text, end
+                                 exclusive), entity_scores [batch, max entities], num_entities;
+                                 any text length (windows inside the graph)
     __call__(inputs, training)   TF Hub's reusable encoder API over token ids
     encode_ids(input_word_ids, input_mask, input_type_ids)   the same as a flat signature
 
@@ -25,6 +29,7 @@ import tensorflow as tf
 
 from keras_bert.data.labelled import trim_batch_padding
 from keras_bert.modeling.encoder import INPUT_NAMES
+from keras_bert.tasks import tagging_graph
 from keras_bert.tasks.sentence_encoder import pool_sentences
 
 
@@ -49,6 +54,7 @@ class BertServingModule(tf.Module):
         seq_length: packed length of every input; longer texts are truncated.
         classifier: a `BertClassifier` over `encoder`, or None.
         label_names: class names in id order (classifiers only).
+        tagger: a `BertTokenTagger` over `encoder` with BIO tags, or None.
         text_pair: whether `classify` takes `text_a` and `text_b` (classifiers only).
         sentence_pooling: "cls", "mean" or "max": the `sentence_embedding` of `encode`.
         normalize: L2-normalise `sentence_embedding`.
@@ -70,6 +76,7 @@ class BertServingModule(tf.Module):
         text_pair=False,
         sentence_pooling="cls",
         normalize=False,
+        tagger=None,
         name="bert",
     ):
         super().__init__(name=name)
@@ -78,21 +85,28 @@ class BertServingModule(tf.Module):
         # variables (below) and the functions traced through the models.
         object.__setattr__(self, "_encoder", encoder)
         object.__setattr__(self, "_classifier", classifier)
+        object.__setattr__(self, "_tagger", tagger)
         self.seq_length = int(seq_length)
         self.text_pair = bool(text_pair)
         self.sentence_pooling = sentence_pooling
         self.normalize = bool(normalize)
-        model = classifier if classifier is not None else encoder
+        model = next(m for m in (tagger, classifier, encoder) if m is not None)
         self.variables = [variable.value for variable in model.variables]
         self.trainable_variables = [variable.value for variable in model.trainable_variables]
         self.regularization_losses = []
         if classifier is not None:
             self._label_names = tf.constant(list(label_names), tf.string)
             self.classify = self._make_classify()
+        if tagger is not None:
+            self.tag = self._make_tag()
 
     @property
     def is_classifier(self):
         return self._classifier is not None
+
+    @property
+    def is_tagger(self):
+        return self._tagger is not None
 
     # Raw-string endpoints.
 
@@ -122,6 +136,21 @@ class BertServingModule(tf.Module):
         """Text pairs, packed `[CLS] a [SEP] b [SEP]` → the outputs of `encode`."""
         inputs = self.tokenizer.encode(text_a, text_b, seq_length=self.seq_length)
         return self._encode_inputs(inputs)
+
+    def _make_tag(self):
+        """`tag` over raw strings, built per instance (as `classify`) so that only a tagger
+        export has one. [batch] strings → entities per text, padded (`tasks.tagging_graph`);
+        one string → the same without the batch axis. Traced for both by `trace_for_export`."""
+
+        def tag(text):
+            if text.shape.rank == 0:
+                return tagging_graph.single_text(self._tag_texts(text[tf.newaxis]))
+            return self._tag_texts(text)
+
+        return tf.function(tag)
+
+    def _tag_texts(self, text):
+        return tagging_graph.tag_texts(self._tagger, self.tokenizer, text, self.seq_length)
 
     def _make_classify(self):
         """`classify` over `text`, or over `text_a` and `text_b` for a pair classifier.
@@ -198,6 +227,9 @@ class BertServingModule(tf.Module):
             self.__call__.get_concrete_function(_ids_spec(), training=training)
         self.encode.get_concrete_function(tf.TensorSpec([], tf.string, name="text"))
         self.encode.get_concrete_function(_text_spec("text"))
+        if self.is_tagger:
+            self.tag.get_concrete_function(tf.TensorSpec([], tf.string, name="text"))
+            self.tag.get_concrete_function(_text_spec("text"))
 
     def signatures(self):
         """The SavedModel signatures: name → concrete function with named flat outputs."""
@@ -209,6 +241,9 @@ class BertServingModule(tf.Module):
         if self.is_classifier:
             signatures["classify"] = self.classify.get_concrete_function()
             signatures["serving_default"] = signatures["classify"]
+        elif self.is_tagger:
+            signatures["tag"] = self.tag.get_concrete_function(_text_spec("text"))
+            signatures["serving_default"] = signatures["tag"]
         else:
             signatures["serving_default"] = signatures["encode"]
         return signatures

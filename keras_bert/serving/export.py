@@ -58,7 +58,9 @@ def export_saved_model(
             else no).
 
     Signatures: `encode`, `encode_pair`, `encode_ids` (TF Hub encoder contract over token
-    ids), `classify` for classifiers, and `serving_default` (`classify`, else `encode`).
+    ids), `classify` for classifiers, `tag` for taggers with BIO tags (entities with
+    character offsets, any text length), and `serving_default` (`classify` or `tag`, else
+    `encode`).
     Methods: the same names plus `__call__` (TF Hub's reusable encoder API). TF Hub's
     `tokenize` / `bert_pack_inputs` live in a separate SavedModel: `export_preprocessor`.
     """
@@ -89,7 +91,7 @@ def _export_saved_model(parts, path, seq_length, serving_compatible, tokenizer, 
     info = {
         "format": EXPORT_FORMAT,
         "format_version": EXPORT_FORMAT_VERSION,
-        "task": "classifier" if parts["classifier"] is not None else "encoder",
+        "task": _task_name(parts),
         "seq_length": seq_length,
         "lowercase": bool(tokenizer.lowercase),
         "text_pair": parts["text_pair"],
@@ -109,6 +111,7 @@ def _export_saved_model(parts, path, seq_length, serving_compatible, tokenizer, 
         text_pair=parts["text_pair"],
         sentence_pooling=pooling,
         normalize=normalize,
+        tagger=parts["tagger"],
     )
     module.trace_for_export()
     signatures = module.signatures()
@@ -119,8 +122,8 @@ def _export_saved_model(parts, path, seq_length, serving_compatible, tokenizer, 
     if serving_compatible:
         check_tf_serving_ops(path)
     # The same folder as a Keras model folder: the task, with the tokenizer just exported.
-    if parts["classifier"] is not None:
-        task = _with_tokenizer(parts["classifier"], tokenizer, seq_length)
+    if parts["classifier"] is not None or parts["tagger"] is not None:
+        task = _with_tokenizer(parts["classifier"] or parts["tagger"], tokenizer, seq_length)
     else:
         task = BertSentenceEncoder(
             parts["encoder"], pooling=pooling, normalize=normalize, seq_length=seq_length,
@@ -130,14 +133,20 @@ def _export_saved_model(parts, path, seq_length, serving_compatible, tokenizer, 
     return info
 
 
-def _with_tokenizer(classifier, tokenizer, seq_length):
-    """`classifier` as exported: with the export's tokenizer and sequence length."""
-    if classifier.tokenizer is tokenizer and classifier.seq_length == seq_length:
-        return classifier
-    config = classifier.get_config()
+def _task_name(parts):
+    if parts["classifier"] is not None:
+        return "classifier"
+    return "tagger" if parts["tagger"] is not None else "encoder"
+
+
+def _with_tokenizer(task, tokenizer, seq_length):
+    """A classifier or tagger as exported: with the export's tokenizer and sequence length."""
+    if task.tokenizer is tokenizer and task.seq_length == seq_length:
+        return task
+    config = task.get_config()
     config.update(tokenizer=tokenizer, seq_length=seq_length)
-    copy = type(classifier).from_config(config)
-    copy.set_weights(classifier.get_weights())
+    copy = type(task).from_config(config)
+    copy.set_weights(task.get_weights())
     return copy
 
 
@@ -190,10 +199,22 @@ def _export_preprocessor(tokenizer, path, seq_length, serving_compatible):
 def _model_parts(model, tokenizer):
     """Encoder, classifier, tokenizer, labels, pairing and fine-tuned length of `model`."""
     parts = {
-        "classifier": None, "label_names": None, "text_pair": False, "seq_length": None,
-        "pooling": "cls", "normalize": False,
+        "classifier": None, "tagger": None, "label_names": None, "text_pair": False,
+        "seq_length": None, "pooling": "cls", "normalize": False,
     }
-    if hasattr(model, "encoder") and hasattr(model, "metadata") and hasattr(model, "classifier"):
+    if hasattr(model, "tag_names") and hasattr(model, "encoder"):
+        # A BertTokenTagger: `tag` over raw strings, `encode` over its fine-tuned encoder.
+        if not model.has_entity_tags():
+            raise KerasBertError(
+                f"Only taggers with BIO tags (O, B-X, I-X) export a tag signature; this one "
+                f"has {model.tag_names!r}."
+            )
+        parts.update(
+            tagger=model, encoder=model.encoder, label_names=list(model.tag_names),
+            seq_length=model.seq_length,
+        )
+        parts["tokenizer"] = tokenizer or model.tokenizer
+    elif hasattr(model, "encoder") and hasattr(model, "metadata") and hasattr(model, "classifier"):
         # A LoadedBert (load_checkpoint's result): export its classifier when it has one.
         metadata = model.metadata or {}
         if model.classifier is not None:
@@ -220,7 +241,8 @@ def _model_parts(model, tokenizer):
     else:
         raise TypeError(
             "export_saved_model takes what keras_bert.load_checkpoint returns, a task model "
-            f"(BertClassifier, BertPretrainer, BertSentenceEncoder) or a BertEncoder; got "
+            f"(BertClassifier, BertTokenTagger, BertPretrainer, BertSentenceEncoder) or a "
+            f"BertEncoder; got "
             f"{type(model).__name__}."
         )
     if parts["tokenizer"] is None:

@@ -36,7 +36,7 @@ class BertTask(FunctionalModel):
             raise KerasBertError(
                 f"This {type(self).__name__} has no tokenizer; build it with tokenizer=... ."
             )
-        texts, text_pairs = _as_python_strings(texts), _as_python_strings(text_pairs)
+        texts, text_pairs = as_python_strings(texts), as_python_strings(text_pairs)
         single = isinstance(texts, (str, bytes))
         texts = [texts] if single else list(texts)
         if text_pairs is not None:
@@ -70,7 +70,7 @@ class BertTask(FunctionalModel):
         return result
 
 
-def _as_python_strings(texts):
+def as_python_strings(texts):
     """A string tensor or numpy array as Python bytes (one, or a list); anything else as given."""
     if hasattr(texts, "numpy"):
         texts = texts.numpy()

@@ -23,7 +23,7 @@ from keras_bert.data.tagging import IGNORED, window_features
 from keras_bert.errors import KerasBertError
 from keras_bert.modeling.crf import LinearChainCrf
 from keras_bert.modeling.encoder import INPUT_NAMES
-from keras_bert.tasks.task import BertTask
+from keras_bert.tasks.task import BertTask, as_python_strings
 from keras_bert.modeling.initializers import bert_initializer
 from keras_bert.tasks.entity_scores import EntityF1, TagAccuracy
 from keras_bert.tokenization.bert_tokenizer import BertTokenizer  # noqa: F401  (registers it)
@@ -253,6 +253,44 @@ class BertTokenTagger(BertTask):
                 )
             results.append(entities)
         return results[0] if single else results
+
+    def tag(self, texts):
+        """Raw texts → entities as padded tensors, computed in one graph (the exported `tag`).
+
+        Returns numpy arrays: `entity_types`, `entity_texts` (str), `entity_starts`,
+        `entity_ends` (characters of the text, end exclusive), `entity_scores`, each
+        [texts, max entities] and padded with "" / -1 / 0, and `num_entities` [texts]. One
+        string gives the same without the batch axis. See `tasks.tagging_graph`.
+        """
+        import tensorflow as tf
+
+        from keras_bert.tasks import tagging_graph
+
+        self._require_tokenizer()
+        if not self.has_entity_tags():
+            raise KerasBertError(
+                f"tag needs BIO tags (O, B-X, I-X); this tagger has {self.tag_names!r}."
+            )
+        texts = as_python_strings(texts)
+        single = isinstance(texts, (str, bytes))
+        batch = tf.constant([texts] if single else list(texts), tf.string)
+        if getattr(self, "_tag_function", None) is None:
+            seq_length = self.seq_length or DEFAULT_SEQ_LENGTH
+            function = tf.function(
+                lambda texts: tagging_graph.tag_texts(self, self.tokenizer, texts, seq_length),
+                input_signature=[tf.TensorSpec([None], tf.string)],
+            )
+            object.__setattr__(self, "_tag_function", function)  # not tracked by Keras
+        outputs = {name: value.numpy() for name, value in self._tag_function(batch).items()}
+        for name in ("entity_types", "entity_texts"):
+            outputs[name] = _decoded(outputs[name])
+        return tagging_graph.single_text(outputs) if single else outputs
+
+
+def _decoded(strings):
+    """A numpy array of UTF-8 bytes as one of Python str (dtype object), same shape."""
+    decoded = [value.decode("utf-8") for value in strings.reshape(-1)]
+    return np.asarray(decoded, dtype=object).reshape(strings.shape)
 
 
 def _word_tags(found, piece_tags, word_count, names):
