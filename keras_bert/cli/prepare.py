@@ -62,7 +62,7 @@ def run(args):
         raise KerasBertError(f"vocabulary file not found: {args.vocab}")
     if os.path.isfile(args.out):
         raise KerasBertError(f"--out {args.out} is a file; give a directory")
-    from keras_bert.output_paths import check_output, staged_folder
+    from keras_bert.output_paths import check_output, output_lock
 
     check_output("--out", args.out, [("--corpus", path) for path in args.corpus] + [("--vocab", args.vocab)])
     from keras_bert.data.pretraining.corpus import expand_corpus_paths
@@ -86,8 +86,10 @@ def run(args):
     from keras_bert import BertTokenizer
 
     tokenizer = BertTokenizer.from_vocab_file(args.vocab, lowercase=args.lowercase)
-    with staged_folder("--out", args.out) as staging:
-        summary = _write(args, tokenizer, staging)
+    # Shards are published only when all are complete, the manifest last (ShardSet); the lock
+    # refuses a second run writing the same folder.
+    with output_lock("--out", args.out):
+        summary = _write(args, tokenizer, args.out)
     kind = "masked-LM + next-sentence" if summary["next_sentence"] else "masked-LM only"
     print(
         f"wrote {summary['instances']} {kind} instances ({summary['masked_tokens']} masked tokens) "
@@ -96,13 +98,13 @@ def run(args):
     return 0
 
 
-def _write(args, tokenizer, staging):
+def _write(args, tokenizer, out_dir):
     from keras_bert.data.pretraining.pipeline import write_pretraining_tfrecords
 
     return write_pretraining_tfrecords(
         args.corpus,
         tokenizer,
-        staging,
+        out_dir,
         seq_length=args.seq_length,
         max_predictions=args.max_predictions,
         num_shards=args.shards,

@@ -7,8 +7,6 @@ instances as shards for `read_pretraining_tfrecords`.
 """
 
 import dataclasses
-import json
-import os
 
 import numpy as np
 import tensorflow as tf
@@ -18,6 +16,7 @@ from keras_bert.data.pretraining.corpus import Corpus, read_corpus
 from keras_bert.data.pretraining.instances import create_sequence_instances, next_sentence_problem
 from keras_bert.data.pretraining.masking import MaskedLMMasker
 from keras_bert.data.pretraining.settings import mask_cap_note, validate_pretraining_settings
+from keras_bert.data.pretraining.shards import read_manifest
 from keras_bert.data.pretraining.tfrecords import save_instances_as_tfrecords
 from keras_bert.data.pretraining.tokenized import tokenize_corpus
 from keras_bert.errors import KerasBertError
@@ -272,8 +271,9 @@ def write_pretraining_tfrecords(
 ):
     """Static mode: mask `dupe_factor` copies once and write `num_shards` TFRecord files.
 
-    Also writes `pretraining_data.json` (settings and counts) to `out_dir`. Returns that
-    summary as a dict, with the shard paths under "files".
+    Also writes `pretraining_data.json` (settings, counts, each shard's records and bytes) to
+    `out_dir`, after the last shard. Returns that summary as a dict, with the shard paths under
+    "files". A killed run leaves no shard under its final name (`shards.ShardSet`).
     """
     if not isinstance(num_shards, int) or num_shards <= 0:
         raise KerasBertError(f"The number of shards must be a positive integer, got {num_shards!r}.")
@@ -283,9 +283,7 @@ def write_pretraining_tfrecords(
         utf8_errors, mlm_only_fallback, verbose,
     )
     features = mask_instances(prepared, masker, seed=seed, verbose=verbose)
-    paths = save_instances_as_tfrecords(features, out_dir, num_shards, verbose=verbose)
-    summary = {
-        "files": [os.path.basename(path) for path in paths],
+    settings = {
         "instances": int(len(features["input_word_ids"])),
         "masked_tokens": int(features["masked_lm_weights"].sum()),
         "seq_length": seq_length,
@@ -300,8 +298,8 @@ def write_pretraining_tfrecords(
         "lowercase": bool(getattr(tokenizer, "lowercase", True)),
         "report": prepared.report,
     }
-    with open(os.path.join(out_dir, "pretraining_data.json"), "w", encoding="utf-8") as file:
-        json.dump(summary, file, indent=2, ensure_ascii=False)
-        file.write("\n")
+    # The manifest is written after the last shard: a folder that has it is complete.
+    paths = save_instances_as_tfrecords(features, out_dir, num_shards, verbose=verbose, manifest=settings)
+    summary = read_manifest(out_dir)
     summary["files"] = paths
     return summary

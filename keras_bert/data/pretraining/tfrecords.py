@@ -6,24 +6,19 @@ Each record is a `tf.train.Example` with the contract's feature names: int64 lis
 data is masked-LM only, an int64 `next_sentence_labels` [1] (0 = actual next, 1 = random).
 Files written by Google's `create_pretraining_data.py` (`input_ids`, `segment_ids`) are read too:
 the reader looks at the first record to learn the names, sequence length and prediction count.
+Shards are published only when complete and checked before reading (`shards.py`): a killed
+writer never leaves a shard that is read as if it were whole.
 """
-
-import os
 
 import numpy as np
 import tensorflow as tf
 from keras.utils import Progbar
-from keras_bert.errors import KerasBertError, MissingFileError
+from keras_bert.data.pretraining.shards import ShardSet, verified_tfrecord_paths
+from keras_bert.errors import KerasBertError
 
 _GOOGLE_NAMES = {"input_ids": "input_word_ids", "segment_ids": "input_type_ids"}
 _INT_FEATURES = ("input_word_ids", "input_mask", "input_type_ids", "masked_lm_positions", "masked_lm_ids")
 X_FEATURES = ("input_word_ids", "input_mask", "input_type_ids", "masked_lm_positions")
-
-
-def shard_paths(out_dir, num_shards, prefix="pretraining"):
-    return [
-        os.path.join(out_dir, f"{prefix}-{index:05d}-of-{num_shards:05d}.tfrecord") for index in range(num_shards)
-    ]
 
 
 def _example(values):
@@ -41,65 +36,35 @@ def _example(values):
 _WRITE_CHUNK = 1000
 
 
-def save_instances_as_tfrecords(instances, out_dir, num_shards, verbose=1):
-    """Write a dict of masked-instance arrays round-robin over `num_shards` files; return paths."""
-    if not isinstance(num_shards, int) or num_shards <= 0:
+def save_instances_as_tfrecords(instances, out_dir, num_shards, verbose=1, manifest=None):
+    """Write a dict of masked-instance arrays round-robin over `num_shards` files; return paths.
+
+    The shards appear under their final names only when all are complete, followed by
+    `pretraining_data.json` (`manifest` plus each shard's record count and size), which the
+    reader checks (`keras_bert.data.pretraining.shards`).
+    """
+    if isinstance(num_shards, bool) or not isinstance(num_shards, int) or num_shards <= 0:
         raise KerasBertError(f"The number of shards must be a positive integer, got {num_shards!r}.")
     count = len(instances["input_word_ids"])
     if num_shards > count:
         raise KerasBertError(f"Cannot spread {count} instances over {num_shards} shards; use fewer shards.")
-    os.makedirs(out_dir, exist_ok=True)
-    paths = shard_paths(out_dir, num_shards)
-    # Shards of another run left here would be read together with these ones.
-    stale = sorted(
-        name
-        for name in os.listdir(out_dir)
-        if name.endswith((".tfrecord", ".tfrecords")) and os.path.join(out_dir, name) not in paths
-    )
-    if stale:
-        raise KerasBertError(
-            f"{out_dir} already holds other TFRecord files ({', '.join(stale[:3])}"
-            f"{', ...' if len(stale) > 3 else ''}); write to an empty directory or remove them."
-        )
-    writers = [tf.io.TFRecordWriter(path) for path in paths]
     progress = Progbar(count, unit_name="instance") if verbose else None
-    try:
+    with ShardSet(out_dir, num_shards) as shards:
         for start in range(0, count, _WRITE_CHUNK):
             stop = min(count, start + _WRITE_CHUNK)
             chunk = {name: np.asarray(values[start:stop]).tolist() for name, values in instances.items()}
             for offset in range(stop - start):
                 example = _example({name: values[offset] for name, values in chunk.items()})
-                writers[(start + offset) % num_shards].write(example.SerializeToString())
+                shards.write((start + offset) % num_shards, example.SerializeToString())
             if progress:
                 progress.update(stop)
-    finally:
-        for writer in writers:
-            writer.close()
-    return paths
+        shards.commit(manifest)
+    return shards.paths
 
 
 def expand_tfrecord_paths(files_or_dir):
-    if isinstance(files_or_dir, (str, os.PathLike)):
-        files_or_dir = [files_or_dir]
-    paths = []
-    for path in map(os.fspath, files_or_dir):
-        if os.path.isdir(path):
-            found = sorted(
-                os.path.join(path, name) for name in os.listdir(path) if name.endswith((".tfrecord", ".tfrecords"))
-            )
-            if not found:
-                raise MissingFileError(f"No .tfrecord files in {path}.")
-            paths.extend(found)
-        elif any(char in path for char in "*?["):
-            found = sorted(tf.io.gfile.glob(path))
-            if not found:
-                raise MissingFileError(f"No files match {path}.")
-            paths.extend(found)
-        elif os.path.isfile(path):
-            paths.append(path)
-        else:
-            raise MissingFileError(f"Pretraining TFRecord file not found: {path}")
-    return paths
+    """The files to read, each checked to be complete (`shards.verified_tfrecord_paths`)."""
+    return verified_tfrecord_paths(files_or_dir)
 
 
 def inspect_tfrecord(path):
