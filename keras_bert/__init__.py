@@ -55,6 +55,8 @@ _PUBLIC_API = {
     "PretrainingSettings": "keras_bert.workflows",
     "finetune": "keras_bert.workflows",
     "FinetuneSettings": "keras_bert.workflows",
+    "distill": "keras_bert.workflows",
+    "DistillSettings": "keras_bert.workflows",
     "create_optimizer": "keras_bert.training.optimizers",
     "WarmupLinearDecay": "keras_bert.training.schedules",
     "fit_resumable": "keras_bert.training.resumable_fit",

@@ -20,6 +20,7 @@ SUBCOMMAND_MODULES = [
     "prepare",
     "pretrain",
     "finetune",
+    "distill",
     "evaluate",
     "predict",
     "convert",

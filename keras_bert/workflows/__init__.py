@@ -5,6 +5,7 @@ that names the setting at fault) and a function that runs it and returns a summa
 
     pretrain(PretrainingSettings(...))   corpus files → a pretrained model folder (resumable)
     finetune(FinetuneSettings(...))      labelled files → a fine-tuned classifier model folder
+    distill(DistillSettings(...))        a teacher classifier + unlabelled text → a small student
     finetune_tagging(TaggingSettings(...))  tagged word files (CoNLL, BMES) → a tagger folder
     evaluate(EvaluateSettings(...))      a classifier on a labelled file → accuracy, F1, confusion
     predict(PredictSettings(...))        a classifier (folder or SavedModel) on a file → predictions
@@ -21,6 +22,8 @@ _WORKFLOWS = {
     "PretrainingSettings": "keras_bert.workflows.pretraining",
     "finetune": "keras_bert.workflows.finetuning",
     "FinetuneSettings": "keras_bert.workflows.finetuning",
+    "distill": "keras_bert.workflows.distillation",
+    "DistillSettings": "keras_bert.workflows.distillation",
     "finetune_tagging": "keras_bert.workflows.tagging",
     "TaggingSettings": "keras_bert.workflows.tagging",
     "evaluate": "keras_bert.workflows.evaluation",
