@@ -11,7 +11,8 @@
 
 The first four are exactly what `keras.saving.save_model(task, path, zipped=False)` writes, so
 `keras.models.load_model(path)` reads the folder after `import keras_bert`; `load_model` here
-adds the checks and errors a user needs. There is no second description of the model: every
+adds the checks and errors a user needs (weights that are NaN or infinite, from a run that
+diverged, are refused both ways). There is no second description of the model: every
 constructor argument lives in config.json, through the task's `get_config`.
 """
 
@@ -28,9 +29,15 @@ from keras_bert.interop.loaded_bert import LoadedBert
 from keras_bert.output_paths import staged_folder
 from keras_bert.tasks.classifier import BertClassifier
 from keras_bert.tasks.pretrainer import BertPretrainer
+from keras_bert.tasks.question_answerer import BertQuestionAnswerer
 from keras_bert.tasks.sentence_encoder import BertSentenceEncoder
 from keras_bert.tasks.token_tagger import BertTokenTagger
 from keras_bert.tokenization.bert_tokenizer import VOCAB_ASSET
+from keras_bert.training.divergence import (
+    TrainingDivergedError,
+    check_finite_weights,
+    first_non_finite,
+)
 from keras_bert.text_files import read_json
 
 FORMAT_NAME = "keras_bert"
@@ -50,6 +57,7 @@ TASKS = {
     "classifier": BertClassifier,
     "sentence_encoder": BertSentenceEncoder,
     "tagger": BertTokenTagger,
+    "question_answerer": BertQuestionAnswerer,
 }
 # Files of format 1 folders, removed when a folder is written again so none is left stale.
 _FORMAT_1_FILES = (
@@ -88,6 +96,12 @@ def write_model_folder(path, model, metadata=None):
     path = os.fspath(path)
     if os.path.exists(path) and not os.path.isdir(path):
         raise KerasBertError(f"write_model_folder: {path} is a file; give a folder.")
+    found = first_non_finite(model.weights)
+    if found:
+        raise TrainingDivergedError(
+            f"write_model_folder: the {task}'s weights are not finite ({found[1]} in {found[0]}); "
+            f"not writing {path}. Train again with a lower learning rate (--learning-rate)."
+        )
     # Written beside `path` first, then moved in: an interrupted write leaves `path` as it was.
     with staged_folder("path", path, lock=False) as staging:
         written = save_task_files(staging, model, metadata)
@@ -172,9 +186,12 @@ def load_model(path):
         if not os.path.isfile(os.path.join(path, needed)):
             raise MissingFileError(f"The model folder {path} lacks {needed}; write it again.")
     try:
-        return keras.saving.load_model(path, compile=False, safe_mode=True)
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except ValueError as error:
         raise KerasBertError(f"{path} could not be loaded as a keras_bert model: {error}") from None
+    # Weights of a run that diverged are refused here, not found out in NaN predictions.
+    check_finite_weights(model, os.path.join(path, WEIGHTS_FILE))
+    return model
 
 
 def read_model_folder(path, hidden_act=None, lowercase=None):
