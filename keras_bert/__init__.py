@@ -26,6 +26,9 @@ _PUBLIC_API = {
     "MaskedLMHead": "keras_bert.modeling.masked_lm_head",
     "BertClassifier": "keras_bert.tasks.classifier",
     "BertTokenTagger": "keras_bert.tasks.token_tagger",
+    "BertQuestionAnswerer": "keras_bert.tasks.question_answerer",
+    "read_squad_file": "keras_bert.data.squad",
+    "qa_dataset": "keras_bert.data.squad",
     "read_tagged_file": "keras_bert.data.tagging",
     "tagging_dataset": "keras_bert.data.tagging",
     "entity_scores": "keras_bert.tasks.entity_scores",
@@ -75,6 +78,7 @@ _KERAS_CLASSES = (
     "keras_bert.tasks.pretrainer",
     "keras_bert.tasks.sentence_encoder",
     "keras_bert.tasks.token_tagger",
+    "keras_bert.tasks.question_answerer",
 )
 
 

@@ -1,5 +1,5 @@
 """`keras-bert evaluate`: accuracy, F1 and the confusion matrix of a fine-tuned classifier on a
-labelled file."""
+labelled file; exact match and F1 of a question answerer on a SQuAD-format file."""
 
 import os
 
@@ -15,9 +15,14 @@ def register(subparsers):
         description=__doc__,
     )
     parser.add_argument(
-        "--model", required=True, help="classifier model folder (from keras-bert finetune)"
+        "--model", required=True,
+        help="classifier or question answerer model folder (from keras-bert finetune)",
     )
-    parser.add_argument("--input", required=True, help="labelled file (CSV, TSV or JSON lines)")
+    parser.add_argument(
+        "--input", required=True,
+        help="labelled file (CSV, TSV or JSON lines); for a question answerer a SQuAD-format "
+        "JSON file",
+    )
     add_reading_options(parser, with_label=True, defaults_from_model=True)
     parser.add_argument("--batch-size", type=int, help="default: %(default)s")
     parser.add_argument("--out", metavar="JSON", help="also write the scores as JSON")
@@ -25,17 +30,59 @@ def register(subparsers):
     parser.add_argument(
         "--predictions",
         metavar="FILE",
-        help="also write every row's predicted and true label and probabilities (.csv or .jsonl)",
+        help="also write every row's predicted and true label and probabilities (.csv or .jsonl); "
+        "for a question answerer each question's answer, offsets and scores (.jsonl)",
+    )
+    parser.add_argument(
+        "--metric", choices=("auto", "squad", "cmrc"),
+        help="question answerers: squad (SQuAD v1.1 exact match and F1), cmrc (CMRC 2018's, "
+        "by characters, for Chinese) or auto (the default: cmrc when the contexts are Chinese)",
     )
     use_defaults_of(parser, EvaluateSettings)
     parser.set_defaults(func=run)
+
+
+# Flags that only a classifier reads.
+CLASSIFIER_ONLY = ("text_column", "text_pair_column", "label_column", "format", "quoting",
+                   "drop_labels", "skip_bad_rows", "plot")
+
+
+def refuse_flags(args, names, kind):
+    """A flag given for a model that does not read it: one line naming it."""
+    from keras_bert.errors import KerasBertError
+
+    for name in names:
+        if getattr(args, name, None) not in (None, False):
+            flag = "--" + name.replace("_", "-")
+            raise KerasBertError(f"{flag} does not apply to {kind} model.")
+
+
+def run_qa(args):
+    from keras_bert.tasks.squad_metrics import format_qa_scores
+    from keras_bert.workflows.qa_evaluation import QaEvaluateSettings, evaluate_qa
+
+    refuse_flags(args, CLASSIFIER_ONLY, "a question answerer")
+    settings = QaEvaluateSettings(
+        model=args.model, input=args.input, out=args.out, predictions=args.predictions,
+        metric=args.metric or "auto", batch_size=args.batch_size,
+    )
+    scores = evaluate_qa(settings)
+    print(f"\n{os.path.basename(settings.input)}:\n{format_qa_scores(scores)}")
+    for name, path in (("predictions", settings.predictions), ("scores", settings.out)):
+        if path:
+            print(f"{name}: {path}")
+    return 0
 
 
 def run(args):
     from keras_bert.cli.settings_args import settings_from_args
     from keras_bert.tasks.classifier_evaluation import format_scores
     from keras_bert.workflows.evaluation import EvaluateSettings, evaluate
+    from keras_bert.workflows.qa_evaluation import is_question_answerer_folder
 
+    if is_question_answerer_folder(args.model):
+        return run_qa(args)
+    refuse_flags(args, ("metric",), "a classifier")
     settings = settings_from_args(EvaluateSettings, args)
     scores = evaluate(settings)
     print(f"\n{os.path.basename(settings.input)}:\n{format_scores(scores)}")

@@ -1,7 +1,10 @@
-"""`keras-bert finetune`: train a text classifier or a word tagger from a pretrained or random BERT.
+"""`keras-bert finetune`: train a text classifier, a word tagger or a question answerer from a
+pretrained or random BERT.
 
 `--task tagging` maps the flags onto `TaggingSettings` and runs
-`keras_bert.workflows.tagging.finetune_tagging` instead (tagged word files → a tagger folder).
+`keras_bert.workflows.tagging.finetune_tagging` instead (tagged word files → a tagger folder);
+`--task qa` onto `QaSettings` and `keras_bert.workflows.question_answering.finetune_qa`
+(SQuAD-format files → a question answerer folder).
 
 Maps the flags onto `FinetuneSettings` and runs `keras_bert.workflows.finetune`: it reads the
 training and dev files, fixes the label vocabulary from the training labels, fine-tunes with
@@ -18,6 +21,7 @@ def register(subparsers):
     from keras_bert.cli.settings_args import use_defaults_of
     from keras_bert.training.learning_rates import FINETUNING_RATES, PAPER_FINETUNING_RATE
     from keras_bert.workflows.finetuning import POOLINGS, FinetuneSettings
+    from keras_bert.workflows.question_answering import QaSettings
     from keras_bert.workflows.tagging import TaggingSettings
 
     parser = subparsers.add_parser(
@@ -33,11 +37,13 @@ def register(subparsers):
         "--task",
         choices=TASKS,
         default="classification",
-        help="classification (labelled CSV / TSV / JSON lines; the default) or tagging (named "
-        "entities: CoNLL columns or one character per line, IOB1 / BIO / BIOES / BMES tags)",
+        help="classification (labelled CSV / TSV / JSON lines; the default), tagging (named "
+        "entities: CoNLL columns or one character per line, IOB1 / BIO / BIOES / BMES tags) or "
+        "qa (extractive question answering: SQuAD v1.1 / v2.0 or CMRC 2018 JSON)",
     )
     add_reading_options(parser, with_label=True, required=False)
     add_tagging_options(parser)
+    add_qa_options(parser)
     parser.add_argument(
         "--init",
         required=True,
@@ -59,8 +65,11 @@ def register(subparsers):
         help="write into --out even when it holds another kind of model (only the files "
         "finetune writes are replaced)",
     )
-    parser.add_argument("--epochs", type=int, help="default: %(default)s")
-    parser.add_argument("--seq-length", type=int, help="default: %(default)s")
+    parser.add_argument("--epochs", type=int, help="default: 3; 2 for --task qa")
+    parser.add_argument(
+        "--seq-length", type=int,
+        help="default: 128; 384 for --task qa (question and context window together)",
+    )
     parser.add_argument("--batch-size", type=int, help="default: %(default)s")
     by_width = "; ".join(f"{rate:g} up to {widest} wide" for widest, rate in FINETUNING_RATES)
     parser.add_argument(
@@ -103,15 +112,37 @@ def register(subparsers):
     parser.add_argument(
         "--quiet", action="store_true", help="no progress bars or reports, only the summary"
     )
+    use_defaults_of(parser, QaSettings)
     use_defaults_of(parser, TaggingSettings)
     use_defaults_of(parser, FinetuneSettings)
+    # Filled in per task by `fill_task_defaults`: their defaults differ between tasks, and a
+    # flag of another task only must be seen as given.
+    parser.set_defaults(**{name: None for name in _PER_TASK_DEFAULTS + _QA_ONLY})
     parser.set_defaults(func=run)
 
 
-TASKS = ("classification", "tagging")
-# Flags of one task only, refused with the other.
+TASKS = ("classification", "tagging", "qa")
+# Flags of one task only, refused with the others.
 _CLASSIFICATION_ONLY = ("text_column", "text_pair_column", "label_column", "max_train_examples")
 _TAGGING_ONLY = ("crf", "max_train_sentences")
+_QA_ONLY = ("doc_stride", "max_query_length", "max_answer_length", "n_best", "metric")
+_TASK_FLAGS = {
+    "classification": _CLASSIFICATION_ONLY,
+    "tagging": _TAGGING_ONLY,
+    "qa": _QA_ONLY + ("max_train_examples",),
+}
+# Flags whose default depends on the task (None until `fill_task_defaults`).
+_PER_TASK_DEFAULTS = ("epochs", "seq_length")
+
+
+def fill_task_defaults(args, settings_class):
+    """Give the flags left None for a per-task default (and the chosen task's own flags) the
+    default of the task's settings class."""
+    import dataclasses
+
+    for field in dataclasses.fields(settings_class):
+        if field.name in _PER_TASK_DEFAULTS + _QA_ONLY and getattr(args, field.name) is None:
+            setattr(args, field.name, field.default)
 
 
 def add_tagging_options(parser):
@@ -137,11 +168,41 @@ def add_tagging_options(parser):
     )
 
 
+def add_qa_options(parser):
+    from keras_bert.workflows.question_answering import METRIC_CHOICES
+
+    group = parser.add_argument_group("--task qa")
+    group.add_argument(
+        "--doc-stride", type=int,
+        help="word pieces between the starts of the windows over a long context (default: 128)",
+    )
+    group.add_argument(
+        "--max-query-length", type=int, help="questions are cut to this many word pieces "
+        "(default: 64)",
+    )
+    group.add_argument(
+        "--max-answer-length", type=int,
+        help="the longest answer decoded, in word pieces (default: 30)",
+    )
+    group.add_argument(
+        "--n-best", type=int, help="spans kept per question when decoding (default: 20)"
+    )
+    group.add_argument(
+        "--metric", choices=METRIC_CHOICES,
+        help="dev scoring: squad (SQuAD v1.1 exact match and F1), cmrc (CMRC 2018's, by "
+        "characters, for Chinese) or auto (the default: cmrc when the contexts are Chinese)",
+    )
+
+
 def check_task_flags(args):
-    """A flag of the other task is a mistake, named in one line."""
+    """A flag of another task is a mistake, named in one line."""
     from keras_bert.errors import KerasBertError
 
-    others = _TAGGING_ONLY if args.task == "classification" else _CLASSIFICATION_ONLY
+    own = _TASK_FLAGS[args.task]
+    others = [
+        name for task, names in _TASK_FLAGS.items() if task != args.task
+        for name in names if name not in own
+    ]
     for name in others:
         if getattr(args, name) not in (None, False):
             flag = "--" + name.replace("_", "-")
@@ -174,13 +235,39 @@ def run_tagging(args):
     return 0
 
 
+def run_qa(args):
+    from keras_bert.cli.settings_args import settings_from_args
+    from keras_bert.workflows.question_answering import QaSettings
+
+    settings = settings_from_args(QaSettings, args)
+    settings.validate()
+    from keras_bert.tasks.squad_metrics import format_qa_scores
+    from keras_bert.workflows.question_answering import finetune_qa
+
+    summary = finetune_qa(settings, verbose=0 if args.quiet else 1)
+    if args.quiet and "dev" in summary:
+        print(f"dev set ({os.path.basename(settings.dev)}):\n{format_qa_scores(summary['dev'])}")
+    print(
+        f"\nfine-tuned question answerer written to {settings.out} "
+        f"({summary['training_seconds']:.0f} s of training)"
+    )
+    return 0
+
+
 def run(args):
     from keras_bert.cli.settings_args import settings_from_args
     from keras_bert.workflows.finetuning import FinetuneSettings
+    from keras_bert.workflows.question_answering import QaSettings
+    from keras_bert.workflows.tagging import TaggingSettings
 
     check_task_flags(args)
+    settings_class = {"classification": FinetuneSettings, "tagging": TaggingSettings,
+                      "qa": QaSettings}[args.task]
+    fill_task_defaults(args, settings_class)
     if args.task == "tagging":
         return run_tagging(args)
+    if args.task == "qa":
+        return run_qa(args)
     settings = settings_from_args(FinetuneSettings, args)
     settings.validate()  # before TensorFlow is imported: bad input fails in a second
     from keras_bert.workflows.finetuning import finetune

@@ -7,6 +7,9 @@ that names the setting at fault) and a function that runs it and returns a summa
     finetune(FinetuneSettings(...))      labelled files → a fine-tuned classifier model folder
     distill(DistillSettings(...))        a teacher classifier + unlabelled text → a small student
     finetune_tagging(TaggingSettings(...))  tagged word files (CoNLL, BMES) → a tagger folder
+    finetune_qa(QaSettings(...))         SQuAD-format files → a question answerer folder
+    evaluate_qa(QaEvaluateSettings(...)) a question answerer on a SQuAD-format file → EM, F1
+    predict_qa(QaPredictSettings(...))   a question answerer on a file of questions → answers
     evaluate(EvaluateSettings(...))      a classifier on a labelled file → accuracy, F1, confusion
     predict(PredictSettings(...))        a classifier (folder or SavedModel) on a file → predictions
     search(SearchSettings(...))          a corpus file, indexed once → its texts nearest a query
@@ -26,6 +29,12 @@ _WORKFLOWS = {
     "DistillSettings": "keras_bert.workflows.distillation",
     "finetune_tagging": "keras_bert.workflows.tagging",
     "TaggingSettings": "keras_bert.workflows.tagging",
+    "finetune_qa": "keras_bert.workflows.question_answering",
+    "QaSettings": "keras_bert.workflows.question_answering",
+    "evaluate_qa": "keras_bert.workflows.qa_evaluation",
+    "QaEvaluateSettings": "keras_bert.workflows.qa_evaluation",
+    "predict_qa": "keras_bert.workflows.qa_evaluation",
+    "QaPredictSettings": "keras_bert.workflows.qa_evaluation",
     "evaluate": "keras_bert.workflows.evaluation",
     "EvaluateSettings": "keras_bert.workflows.evaluation",
     "predict": "keras_bert.workflows.prediction",

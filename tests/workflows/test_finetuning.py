@@ -51,12 +51,16 @@ def test_the_flags_are_the_settings_one_to_one():
             "o",
         ]
     )
+    from keras_bert.cli.finetune import _QA_ONLY, fill_task_defaults
+
+    fill_task_defaults(args, FinetuneSettings)
     flags = vars(args)
     for not_a_setting in ("command", "func", "quiet", "task"):
         flags.pop(not_a_setting)
-    # --task tagging's own flags (tests/workflows/test_tagging.py maps them).
-    for tagging_only in ("tag_format", "tag_scheme", "crf", "max_train_sentences"):
-        flags.pop(tagging_only)
+    # --task tagging's and --task qa's own flags (tests/workflows/test_tagging.py and
+    # tests/cli/test_question_answering.py map them).
+    for other_task_only in ("tag_format", "tag_scheme", "crf", "max_train_sentences") + _QA_ONLY:
+        flags.pop(other_task_only)
     defaults = FinetuneSettings(train="t", out="o", init="i", text_column="x", label_column="y")
     assert flags == dataclasses.asdict(defaults)
 

@@ -57,14 +57,16 @@ def settings(files, tmp_path, **changes):
 
 
 def test_the_flags_are_the_settings_one_to_one():
-    from keras_bert.cli.finetune import _CLASSIFICATION_ONLY
+    from keras_bert.cli.finetune import _CLASSIFICATION_ONLY, _QA_ONLY, fill_task_defaults
 
     args = build_parser().parse_args(
         ["finetune", "--task", "tagging", "--train", "t", "--init", "i", "--out", "o"]
     )
+    fill_task_defaults(args, TaggingSettings)
     flags = vars(args)
     for not_a_setting in ("command", "func", "quiet", "task", "format", "quoting",
-                          "skip_bad_rows", "drop_labels", "pooling") + _CLASSIFICATION_ONLY:
+                          "skip_bad_rows", "drop_labels", "pooling") + (
+                              _CLASSIFICATION_ONLY + _QA_ONLY):
         flags.pop(not_a_setting)
     assert flags == dataclasses.asdict(TaggingSettings(train="t", out="o", init="i"))
 
