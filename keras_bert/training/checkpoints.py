@@ -4,7 +4,10 @@ A checkpoint is the model's `.weights.h5` (Keras stores the compiled optimizer's
 its iteration counter included, in the same file) plus `checkpoint.json` naming the file and
 the step. The learning-rate schedule is a function of the optimizer's iterations, so restoring
 the optimizer restores the schedule too. Files are written under a temporary name and renamed,
-so a process killed mid-write leaves the previous checkpoint intact.
+so a process killed mid-write leaves the previous checkpoint intact (the next save removes the
+partial file). A checkpoint is never written from non-finite weights, so the rotation cannot
+replace the last finite checkpoint with a diverged one (`divergence.py`); restoring one that
+holds NaN (written by an older version) is an error naming it.
 """
 
 import json
@@ -13,6 +16,12 @@ import time
 
 import keras
 from keras_bert.errors import KerasBertError
+from keras_bert.training.divergence import (
+    TrainingDivergedError,
+    diverged_message,
+    first_non_finite,
+    peak_learning_rate,
+)
 from keras_bert.text_files import read_json
 
 STATE_FILE = "checkpoint.json"
@@ -34,8 +43,22 @@ def read_checkpoint_state(directory):
 
 
 def save_checkpoint(model, directory, step, keep=2):
-    """Write the model + optimizer state at `step`; keep the `keep` newest checkpoints."""
+    """Write the model + optimizer state at `step`; keep the `keep` newest checkpoints.
+
+    Raises `TrainingDivergedError` (and writes nothing) when a weight is not finite.
+    """
+    found = first_non_finite(model.weights)
+    if found:
+        raise TrainingDivergedError(
+            diverged_message(
+                f"The weights became non-finite ({found[1]} in {found[0]})", step, directory,
+                peak_learning_rate(model.optimizer),
+            )
+        )
     os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):  # left by a run killed while saving
+        if name.startswith("partial-ckpt-") or name == STATE_FILE + ".partial":
+            os.remove(os.path.join(directory, name))
     name = checkpoint_name(step)
     partial = os.path.join(directory, f"partial-{name}")
     model.save_weights(partial)
@@ -58,7 +81,15 @@ def restore_latest_checkpoint(model, directory):
     with model.distribute_strategy.scope():
         # The optimizer's slots must exist before its saved values can be loaded into them.
         model.optimizer.build(model.trainable_variables)
-    model.load_weights(os.path.join(directory, state["file"]))
+    path = os.path.join(directory, state["file"])
+    model.load_weights(path)
+    found = first_non_finite(model.weights)
+    if found:
+        raise TrainingDivergedError(
+            f"{path} holds non-finite weights ({found[1]} in {found[0]}): the run that wrote it "
+            f"diverged. Delete {directory} to start over, with a lower learning rate "
+            "(--learning-rate)."
+        )
     return int(state["step"])
 
 
