@@ -8,7 +8,9 @@ Every subcommand and workflow that writes goes through here:
   that holds another kind of model, unless `overwrite`.
 - `output_lock(name, out)`: a lock file beside the output (`fcntl.flock`, released by the
   kernel when the process dies, so a killed run leaves no stale lock); a second run writing
-  the same output at the same time is refused instead of interleaved.
+  the same output at the same time is refused instead of interleaved. Whoever takes the lock
+  removes the temporary siblings of `out` that a killed run left (only a lock holder writes
+  them, so none is in use).
 - `staged_file(name, out)` / `staged_folder(name, out)`: the output is written to a temporary
   sibling and renamed into place only when complete. A folder's entries are moved in one by
   one, so only what the command writes is replaced; any other file in the folder stays.
@@ -19,6 +21,7 @@ naming the argument.
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 
@@ -205,11 +208,39 @@ def output_lock(name, out):
             except FileNotFoundError:
                 raise busy from None
         os.write(descriptor, f"{os.getpid()}\n".encode())
+        _remove_partial_siblings(out)
         yield
     finally:
         with contextlib.suppress(OSError):
             os.remove(path)
         os.close(descriptor)
+
+
+def _partial_sibling_pattern(out):
+    """What `_temporary_sibling` names the temporaries of `out`: `.NAME.partial-XXXXXXXX` for a
+    folder (with a second suffix when a staged folder is itself written through one), and
+    `.BASE.partial-XXXXXXXX.EXT` for a file."""
+    base, extension = os.path.splitext(os.path.basename(os.path.abspath(out)))
+    suffix = r"\.partial-[a-z0-9_]{8}"
+    name = re.escape(base + extension)
+    return re.compile(
+        rf"\.\.?{name}{suffix}({suffix})?|\.{re.escape(base)}{suffix}{re.escape(extension)}"
+    )
+
+
+def _remove_partial_siblings(out):
+    """Remove what killed runs left beside `out` (called with its lock held)."""
+    parent = os.path.dirname(os.path.abspath(out))
+    pattern = _partial_sibling_pattern(out)
+    with contextlib.suppress(OSError):
+        for entry in os.listdir(parent):
+            if pattern.fullmatch(entry):
+                path = os.path.join(parent, entry)
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        os.remove(path)
 
 
 def _temporary_sibling(name, out, folder):

@@ -4,6 +4,11 @@ Run the same call again after a crash and it restores the last checkpoint (weigh
 slots, iteration counter and so the learning-rate schedule) and trains only the remaining
 steps. One Keras epoch is one checkpoint interval, so every epoch ends on a checkpoint, a
 validation pass and a history record, and a resumed run starts at an epoch boundary.
+
+What the killed run recorded after its last checkpoint is dropped on resume (history.json,
+the TensorBoard event files), so every step is recorded once. A loss or weights that become
+NaN or infinite stop the run with a `TrainingDivergedError` before that step is checkpointed,
+so the last finite checkpoint survives (`divergence.py`).
 """
 
 import dataclasses
@@ -15,8 +20,9 @@ import keras
 
 from keras_bert.training.checkpoints import StepCheckpoint, restore_latest_checkpoint
 from keras_bert.training.curves import plot_training_curves
+from keras_bert.training.divergence import StopOnNonFiniteLoss
 from keras_bert.training.step_history import StepHistory
-from keras_bert.training.tensorboard_scalars import StepTensorBoard
+from keras_bert.training.tensorboard_scalars import StepTensorBoard, purge_events_after
 from keras_bert.errors import KerasBertError
 
 CHECKPOINT_DIR = "checkpoints"
@@ -95,17 +101,23 @@ def fit_resumable(
     counters = dict(initial_step=initial_step, accumulation_steps=accumulation)
     checkpointer = StepCheckpoint(checkpoint_dir, checkpoint_every, total_steps, **counters)
     history = StepHistory(history_path, log_every, **counters)
+    # The killed run's events after the checkpoint are trained again: drop them first.
+    purge_events_after(os.path.join(out_dir, LOG_DIR), initial_step)
     tensorboard = StepTensorBoard(os.path.join(out_dir, LOG_DIR), log_every, **counters)
+    # First in the list: a non-finite loss stops the run before that step is checkpointed.
+    stop_on_divergence = StopOnNonFiniteLoss(checkpoint_dir=checkpoint_dir, **counters)
 
     if initial_step and validation_data is not None and not history.has_validation_at(initial_step):
         # Killed between the checkpoint and its validation: validate the restored state now,
         # so the curves have a point at every checkpoint.
         logs = model.evaluate(validation_data, steps=validation_steps, verbose=0, return_dict=True)
         history.add_validation(initial_step, logs)
+        tensorboard.write_validation(initial_step, logs)
     timer = _BatchTimer()
     start = time.perf_counter()
     if initial_step < total_steps:
-        model.fit(
+        _fit_explaining_data_loss(
+            model,
             dataset.repeat(),
             epochs=math.ceil(total_steps / checkpoint_every),
             initial_epoch=initial_step // checkpoint_every,
@@ -113,7 +125,7 @@ def fit_resumable(
             shuffle=False,  # tf.data input: the pipeline shuffles (Keras would only warn)
             validation_data=validation_data,
             validation_steps=validation_steps,
-            callbacks=[checkpointer, history, tensorboard, timer, *callbacks],
+            callbacks=[stop_on_divergence, checkpointer, history, tensorboard, timer, *callbacks],
             verbose=verbose,
         )
     seconds = time.perf_counter() - start
@@ -124,3 +136,21 @@ def fit_resumable(
     return FitResult(
         initial_step, checkpointer.step, seconds, timer.batches, timer.seconds, history.history, curves_path
     )
+
+
+def _fit_explaining_data_loss(model, *args, **kwargs):
+    """`model.fit`; a corrupt input file (TensorFlow's DataLossError, e.g. a TFRecord cut
+    short) becomes one line instead of a trace from inside tf.data."""
+    import re
+
+    import tensorflow as tf
+
+    try:
+        return model.fit(*args, **kwargs)
+    except tf.errors.DataLossError as error:
+        found = re.search(r"(corrupted|truncated) record at \d+", str(error.message))
+        detail = found.group(0) if found else str(error.message).strip().splitlines()[0]
+        raise KerasBertError(
+            f"The training data could not be read: a file is corrupt or cut short ({detail}); "
+            "check its files or write them again."
+        ) from None
