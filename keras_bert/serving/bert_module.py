@@ -11,6 +11,9 @@ Its `tf.function`s become the exported SavedModel's methods and signatures:
                                  entity_starts, entity_ends (characters of the text, end
                                  exclusive), entity_scores [batch, max entities], num_entities;
                                  any text length (windows inside the graph)
+    answer(question, context)    (question answerers) → answer_text, answer_start, answer_end
+                                 (characters of the context), score (+ has_answer for models
+                                 that may answer nothing); any context length
     __call__(inputs, training)   TF Hub's reusable encoder API over token ids
     encode_ids(input_word_ids, input_mask, input_type_ids)   the same as a flat signature
 
@@ -29,7 +32,7 @@ import tensorflow as tf
 
 from keras_bert.data.labelled import trim_batch_padding
 from keras_bert.modeling.encoder import INPUT_NAMES
-from keras_bert.tasks import tagging_graph
+from keras_bert.tasks import answer_graph, tagging_graph
 from keras_bert.tasks.sentence_encoder import pool_sentences
 
 
@@ -55,6 +58,7 @@ class BertServingModule(tf.Module):
         classifier: a `BertClassifier` over `encoder`, or None.
         label_names: class names in id order (classifiers only).
         tagger: a `BertTokenTagger` over `encoder` with BIO tags, or None.
+        answerer: a `BertQuestionAnswerer` over `encoder`, or None.
         text_pair: whether `classify` takes `text_a` and `text_b` (classifiers only).
         sentence_pooling: "cls", "mean" or "max": the `sentence_embedding` of `encode`.
         normalize: L2-normalise `sentence_embedding`.
@@ -77,6 +81,7 @@ class BertServingModule(tf.Module):
         sentence_pooling="cls",
         normalize=False,
         tagger=None,
+        answerer=None,
         name="bert",
     ):
         super().__init__(name=name)
@@ -86,11 +91,12 @@ class BertServingModule(tf.Module):
         object.__setattr__(self, "_encoder", encoder)
         object.__setattr__(self, "_classifier", classifier)
         object.__setattr__(self, "_tagger", tagger)
+        object.__setattr__(self, "_answerer", answerer)
         self.seq_length = int(seq_length)
         self.text_pair = bool(text_pair)
         self.sentence_pooling = sentence_pooling
         self.normalize = bool(normalize)
-        model = next(m for m in (tagger, classifier, encoder) if m is not None)
+        model = next(m for m in (answerer, tagger, classifier, encoder) if m is not None)
         self.variables = [variable.value for variable in model.variables]
         self.trainable_variables = [variable.value for variable in model.trainable_variables]
         self.regularization_losses = []
@@ -99,6 +105,10 @@ class BertServingModule(tf.Module):
             self.classify = self._make_classify()
         if tagger is not None:
             self.tag = self._make_tag()
+        if answerer is not None:
+            self.answer = tf.function(
+                self._answer, input_signature=[_text_spec("question"), _text_spec("context")]
+            )
 
     @property
     def is_classifier(self):
@@ -107,6 +117,10 @@ class BertServingModule(tf.Module):
     @property
     def is_tagger(self):
         return self._tagger is not None
+
+    @property
+    def is_answerer(self):
+        return self._answerer is not None
 
     # Raw-string endpoints.
 
@@ -148,6 +162,10 @@ class BertServingModule(tf.Module):
             return self._tag_texts(text)
 
         return tf.function(tag)
+
+    def _answer(self, question, context):
+        """[batch] questions and contexts → the answer to each (`tasks.answer_graph`)."""
+        return answer_graph.answer_texts(self._answerer, self.tokenizer, question, context)
 
     def _tag_texts(self, text):
         return tagging_graph.tag_texts(self._tagger, self.tokenizer, text, self.seq_length)
@@ -244,6 +262,9 @@ class BertServingModule(tf.Module):
         elif self.is_tagger:
             signatures["tag"] = self.tag.get_concrete_function(_text_spec("text"))
             signatures["serving_default"] = signatures["tag"]
+        elif self.is_answerer:
+            signatures["answer"] = self.answer.get_concrete_function()
+            signatures["serving_default"] = signatures["answer"]
         else:
             signatures["serving_default"] = signatures["encode"]
         return signatures

@@ -59,8 +59,9 @@ def export_saved_model(
 
     Signatures: `encode`, `encode_pair`, `encode_ids` (TF Hub encoder contract over token
     ids), `classify` for classifiers, `tag` for taggers with BIO tags (entities with
-    character offsets, any text length), and `serving_default` (`classify` or `tag`, else
-    `encode`).
+    character offsets, any text length), `answer` for question answerers (question and
+    context → the answer's text and characters, any context length), and `serving_default`
+    (`classify`, `tag` or `answer`, else `encode`).
     Methods: the same names plus `__call__` (TF Hub's reusable encoder API). TF Hub's
     `tokenize` / `bert_pack_inputs` live in a separate SavedModel: `export_preprocessor`.
     """
@@ -102,6 +103,14 @@ def _export_saved_model(parts, path, seq_length, serving_compatible, tokenizer, 
         "sentence_pooling": pooling,
         "normalize": normalize,
     }
+    answerer = parts["answerer"]
+    if answerer is not None:
+        info["question_answering"] = {
+            name: getattr(answerer, name) for name in (
+                "doc_stride", "max_query_length", "max_answer_length", "n_best",
+                "allow_no_answer", "no_answer_threshold",
+            )
+        }
     module = BertServingModule(
         tokenizer,
         parts["encoder"],
@@ -112,6 +121,7 @@ def _export_saved_model(parts, path, seq_length, serving_compatible, tokenizer, 
         sentence_pooling=pooling,
         normalize=normalize,
         tagger=parts["tagger"],
+        answerer=parts["answerer"],
     )
     module.trace_for_export()
     signatures = module.signatures()
@@ -122,8 +132,9 @@ def _export_saved_model(parts, path, seq_length, serving_compatible, tokenizer, 
     if serving_compatible:
         check_tf_serving_ops(path)
     # The same folder as a Keras model folder: the task, with the tokenizer just exported.
-    if parts["classifier"] is not None or parts["tagger"] is not None:
-        task = _with_tokenizer(parts["classifier"] or parts["tagger"], tokenizer, seq_length)
+    head = parts["classifier"] or parts["tagger"] or parts["answerer"]
+    if head is not None:
+        task = _with_tokenizer(head, tokenizer, seq_length)
     else:
         task = BertSentenceEncoder(
             parts["encoder"], pooling=pooling, normalize=normalize, seq_length=seq_length,
@@ -134,9 +145,10 @@ def _export_saved_model(parts, path, seq_length, serving_compatible, tokenizer, 
 
 
 def _task_name(parts):
-    if parts["classifier"] is not None:
-        return "classifier"
-    return "tagger" if parts["tagger"] is not None else "encoder"
+    for name in ("classifier", "tagger", "answerer"):
+        if parts[name] is not None:
+            return {"answerer": "question_answerer"}.get(name, name)
+    return "encoder"
 
 
 def _with_tokenizer(task, tokenizer, seq_length):
@@ -199,10 +211,14 @@ def _export_preprocessor(tokenizer, path, seq_length, serving_compatible):
 def _model_parts(model, tokenizer):
     """Encoder, classifier, tokenizer, labels, pairing and fine-tuned length of `model`."""
     parts = {
-        "classifier": None, "tagger": None, "label_names": None, "text_pair": False,
-        "seq_length": None, "pooling": "cls", "normalize": False,
+        "classifier": None, "tagger": None, "answerer": None, "label_names": None,
+        "text_pair": False, "seq_length": None, "pooling": "cls", "normalize": False,
     }
-    if hasattr(model, "tag_names") and hasattr(model, "encoder"):
+    if hasattr(model, "max_answer_length") and hasattr(model, "encoder"):
+        # A BertQuestionAnswerer: `answer` over raw questions and contexts.
+        parts.update(answerer=model, encoder=model.encoder, seq_length=model.window_length)
+        parts["tokenizer"] = tokenizer or model.tokenizer
+    elif hasattr(model, "tag_names") and hasattr(model, "encoder"):
         # A BertTokenTagger: `tag` over raw strings, `encode` over its fine-tuned encoder.
         if not model.has_entity_tags():
             raise KerasBertError(
@@ -241,8 +257,8 @@ def _model_parts(model, tokenizer):
     else:
         raise TypeError(
             "export_saved_model takes what keras_bert.load_checkpoint returns, a task model "
-            f"(BertClassifier, BertTokenTagger, BertPretrainer, BertSentenceEncoder) or a "
-            f"BertEncoder; got "
+            f"(BertClassifier, BertTokenTagger, BertQuestionAnswerer, BertPretrainer, "
+            f"BertSentenceEncoder) or a BertEncoder; got "
             f"{type(model).__name__}."
         )
     if parts["tokenizer"] is None:

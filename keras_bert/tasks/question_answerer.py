@@ -221,6 +221,46 @@ class BertQuestionAnswerer(BertTask):
         ]
         return answers[0] if single else answers
 
+    def answer(self, questions, contexts):
+        """The exported `answer` signature, in one graph: questions and contexts (str, lists
+        or string tensors) → numpy `answer_text` (str), `answer_start`, `answer_end`
+        (characters of the context), `score` (and `has_answer` for a model that may answer
+        nothing), each [questions]; one question (a str) gives scalars. See
+        `tasks.answer_graph`; `predict_answers` is the same in Python, with n-best lists."""
+        import tensorflow as tf
+
+        from keras_bert.tasks import answer_graph
+        from keras_bert.tasks.task import as_python_strings
+
+        if self.tokenizer is None:
+            raise KerasBertError(
+                "This BertQuestionAnswerer has no tokenizer; build it with "
+                "tokenizer=BertTokenizer(...) or load a model folder with keras_bert.load_model."
+            )
+        questions, contexts = as_python_strings(questions), as_python_strings(contexts)
+        single = isinstance(questions, (str, bytes))
+        if single != isinstance(contexts, (str, bytes)):
+            raise KerasBertError("Give one question and one context, or two lists of equal length.")
+        questions = [questions] if single else list(questions)
+        contexts = [contexts] if single else list(contexts)
+        if len(questions) != len(contexts):
+            raise KerasBertError(f"{len(questions)} questions but {len(contexts)} contexts.")
+        if getattr(self, "_answer_function", None) is None:
+            spec = tf.TensorSpec([None], tf.string)
+            function = tf.function(
+                lambda q, c: answer_graph.answer_texts(self, self.tokenizer, q, c),
+                input_signature=[spec, spec],
+            )
+            object.__setattr__(self, "_answer_function", function)  # not tracked by Keras
+        outputs = self._answer_function(
+            tf.constant(questions, tf.string), tf.constant(contexts, tf.string)
+        )
+        outputs = {name: value.numpy() for name, value in outputs.items()}
+        outputs["answer_text"] = np.asarray(
+            [text.decode("utf-8") for text in outputs["answer_text"]], dtype=object
+        )
+        return {name: value[0] for name, value in outputs.items()} if single else outputs
+
 
 def span_accuracy(y_true, y_pred):
     """1 where both the start and the end position are predicted right, else 0 ([batch])."""
