@@ -150,8 +150,8 @@ def print_summary(summary, settings):
         print(f"\nstudent on the dev set ({name}):\n{format_scores(summary['dev'])}")
         print(f"teacher dev accuracy {summary['dev_teacher']['accuracy']:.4f}; student agrees "
               f"with the teacher on {summary['dev_agreement']:.4f} of dev")
-    ratio = summary["teacher_weights"] / max(1, summary["student_weights"])
     print(
-        f"\nstudent written to {settings.out}: {summary['student_weights']:,} weights "
-        f"({ratio:.1f}x fewer than the teacher), {summary['training_seconds']:.0f} s of training"
+        f"\nstudent written to {settings.out}: {summary['student_weights']:,} weights (the "
+        f"teacher has {summary['teacher_weights']:,}), {summary['training_seconds']:.0f} s of "
+        "training"
     )
