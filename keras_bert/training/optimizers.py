@@ -2,10 +2,12 @@
 
 Weight decay skips LayerNorm scales and offsets and every bias, as Google's
 `AdamWeightDecayOptimizer` does: decaying them towards 0 only fights the normalisation and
-shifts activations. Gradients are clipped to a global norm of 1.0, as in BERT.
+shifts activations. Gradients are clipped to a global norm of 1.0, as in BERT: the norm of
+the gradient the step applies, summed over all replicas (see `_ClipsSummedGradients`).
 """
 
 import keras
+import tensorflow as tf
 
 from keras_bert.training.schedules import WarmupLinearDecay
 from keras_bert.errors import KerasBertError
@@ -15,6 +17,41 @@ OPTIMIZERS = ("adamw", "lamb")
 # Keras matches these against the variable's name: "gamma" on most backends, but the
 # TensorFlow variable's "path/to/gamma:0" under the TensorFlow backend; both forms match.
 WEIGHT_DECAY_EXCLUDED_PATTERNS = (r"(^|/)gamma(:\d+)?$", r"(^|/)beta(:\d+)?$", r"bias(:\d+)?$")
+
+
+class _ClipsSummedGradients:
+    """Sum the replicas' gradients first, then clip: the order one device has.
+
+    Keras 3 clips each replica's own gradients and sums them across replicas afterwards (the
+    TensorFlow backend all-reduces in `_backend_update_step`, after `_clip_gradients`), so
+    under `tf.distribute` `global_clipnorm` bounds each replica's share rather than the
+    gradient applied, and N replicas train differently from one device on the same global
+    batch. Here the step's one all-reduce moves into `_clip_gradients`, before the clipping.
+    With gradient accumulation it still runs once per update, on the accumulated gradients.
+    """
+
+    def _clip_gradients(self, grads):
+        context = tf.distribute.get_replica_context()
+        if context is not None and context.num_replicas_in_sync > 1:
+            present = [index for index, grad in enumerate(grads) if grad is not None]
+            summed = context.all_reduce(tf.distribute.ReduceOp.SUM, [grads[index] for index in present])
+            grads = list(grads)
+            for index, grad in zip(present, summed):
+                grads[index] = grad
+        return super()._clip_gradients(grads)
+
+    def _all_reduce_sum_gradients(self, grads_and_vars):
+        return list(grads_and_vars)  # summed already, in _clip_gradients
+
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class AdamW(_ClipsSummedGradients, keras.optimizers.AdamW):
+    """Keras's AdamW, clipping the replicas' summed gradient (`_ClipsSummedGradients`)."""
+
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class Lamb(_ClipsSummedGradients, keras.optimizers.Lamb):
+    """Keras's LAMB, clipping the replicas' summed gradient (`_ClipsSummedGradients`)."""
 
 
 def create_optimizer(
@@ -56,9 +93,9 @@ def create_optimizer(
         gradient_accumulation_steps=accumulation_steps if accumulation_steps > 1 else None,
     )
     if name == "adamw":
-        optimizer = keras.optimizers.AdamW(beta_1=0.9, beta_2=0.999, **common)
+        optimizer = AdamW(beta_1=0.9, beta_2=0.999, **common)
     else:
-        optimizer = keras.optimizers.Lamb(beta_1=0.9, beta_2=0.999, **common)
+        optimizer = Lamb(beta_1=0.9, beta_2=0.999, **common)
     if weight_decay:
         optimizer.exclude_from_weight_decay(var_names=list(WEIGHT_DECAY_EXCLUDED_PATTERNS))
     return optimizer

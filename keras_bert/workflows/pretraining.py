@@ -234,6 +234,12 @@ def _pretrain(settings, verbose):
         f"(settings in {os.path.join(out, RUN_FILE)})."
     )
 
+    from keras_bert.training.distribution import resolve_strategy
+
+    # First, before any TensorFlow op runs: a multi-worker strategy configures the runtime's
+    # collective ops, which TensorFlow allows only at program start.
+    strategy = resolve_strategy(settings.strategy)
+
     from keras_bert.data.pretraining.corpus import Corpus, read_corpus
 
     corpus = read_corpus(settings.corpus, layout=settings.layout, utf8_errors=settings.utf8_errors)
@@ -255,7 +261,6 @@ def _pretrain(settings, verbose):
     from keras_bert.data.pretraining.pipeline import pretraining_dataset
     from keras_bert.modeling.encoder import BertEncoder
     from keras_bert.tasks.pretrainer import BertPretrainer
-    from keras_bert.training.distribution import resolve_strategy
     from keras_bert.training.optimizers import create_optimizer
     from keras_bert.training.precision import set_precision
     from keras_bert.training.resumable_fit import fit_resumable
@@ -296,7 +301,6 @@ def _pretrain(settings, verbose):
         )
 
     precision = set_precision(settings.precision)
-    strategy = resolve_strategy(settings.strategy)
     with strategy.scope():
         encoder = BertEncoder(config)
         model = BertPretrainer(encoder, next_sentence=settings.next_sentence, tokenizer=tokenizer)
