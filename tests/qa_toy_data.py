@@ -26,9 +26,13 @@ VOCABULARY = (
 )
 
 
-def toy_questions(count, seed=0):
+def toy_questions(count, seed=0, unanswerable=0.0):
     """`count` SQuAD-style questions: dicts of id, question, context, answer, answer_start,
-    and `first_fact` (the last word of the context's first sentence: the trivial answer)."""
+    and `first_fact` (the last word of the context's first sentence: the trivial answer).
+
+    A share `unanswerable` of them (SQuAD v2.0 style) ask for the one fact their context
+    leaves out: their answer is None.
+    """
     rng = np.random.default_rng(seed)
     questions = []
     for index in range(count):
@@ -36,36 +40,42 @@ def toy_questions(count, seed=0):
         kinds = list(FACTS)
         rng.shuffle(kinds)
         values = {kind: FACTS[kind][2][rng.integers(len(FACTS[kind][2]))] for kind in kinds}
-        sentences = [FACTS[kind][0].format(name=name, value=values[kind]) for kind in kinds]
-        context = " ".join(sentences)
         asked = kinds[rng.integers(len(kinds))]
-        sentence_start = context.index(sentences[kinds.index(asked)])
-        answer = values[asked]
-        questions.append({
+        left_out = unanswerable > 0 and rng.random() < unanswerable
+        stated = [kind for kind in kinds if not (left_out and kind == asked)]
+        sentences = [FACTS[kind][0].format(name=name, value=values[kind]) for kind in stated]
+        context = " ".join(sentences)
+        item = {
             "id": f"toy-{seed}-{index}",
             "question": FACTS[asked][1].format(name=name),
             "context": context,
-            "answer": answer,
-            "answer_start": sentence_start + sentences[kinds.index(asked)].index(answer),
-            "first_fact": values[kinds[0]],
-        })
+            "answer": None,
+            "answer_start": None,
+            "first_fact": values[stated[0]],
+        }
+        if asked in stated:
+            sentence = sentences[stated.index(asked)]
+            item["answer"] = values[asked]
+            item["answer_start"] = context.index(sentence) + sentence.index(values[asked])
+        questions.append(item)
     return questions
 
 
 def write_squad(path, questions):
-    """Write questions as a SQuAD v1.1 file, one paragraph per question."""
-    data = [{
-        "title": "toy",
-        "paragraphs": [{
-            "context": item["context"],
-            "qas": [{
-                "id": item["id"], "question": item["question"],
-                "answers": [{"text": item["answer"], "answer_start": item["answer_start"]}],
-            }],
-        }],
-    } for item in questions]
+    """Write questions as a SQuAD file (v2.0 when some are unanswerable), one paragraph each."""
+
+    def entry(item):
+        if item["answer"] is None:
+            return {"id": item["id"], "question": item["question"], "answers": [],
+                    "is_impossible": True}
+        answer = {"text": item["answer"], "answer_start": item["answer_start"]}
+        return {"id": item["id"], "question": item["question"], "answers": [answer]}
+
+    data = [{"title": "toy", "paragraphs": [{"context": item["context"], "qas": [entry(item)]}]}
+            for item in questions]
+    version = "v2.0" if any(item["answer"] is None for item in questions) else "1.1"
     with open(path, "w", encoding="utf-8") as file:
-        json.dump({"version": "1.1", "data": data}, file)
+        json.dump({"version": version, "data": data}, file)
 
 
 def write_vocabulary(path):
