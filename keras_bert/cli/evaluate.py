@@ -11,17 +11,18 @@ def register(subparsers):
 
     parser = subparsers.add_parser(
         "evaluate",
-        help="score a fine-tuned classifier on a labelled file (accuracy, F1, confusion matrix)",
+        help="score a fine-tuned model on a labelled file (classifier: accuracy, F1, confusion "
+        "matrix; tagger: entity F1; question answerer: exact match and F1)",
         description=__doc__,
     )
     parser.add_argument(
         "--model", required=True,
-        help="classifier or question answerer model folder (from keras-bert finetune)",
+        help="classifier, tagger or question answerer model folder (from keras-bert finetune)",
     )
     parser.add_argument(
         "--input", required=True,
-        help="labelled file (CSV, TSV or JSON lines); for a question answerer a SQuAD-format "
-        "JSON file",
+        help="labelled file (CSV, TSV or JSON lines); for a tagger a CoNLL or "
+        "one-character-per-line tagged file; for a question answerer a SQuAD-format JSON file",
     )
     add_reading_options(parser, with_label=True, defaults_from_model=True)
     parser.add_argument("--batch-size", type=int, help="default: %(default)s")
@@ -31,7 +32,8 @@ def register(subparsers):
         "--predictions",
         metavar="FILE",
         help="also write every row's predicted and true label and probabilities (.csv or .jsonl); "
-        "for a question answerer each question's answer, offsets and scores (.jsonl)",
+        "for a tagger each sentence's gold and predicted tags (.jsonl); for a question "
+        "answerer each question's answer, offsets and scores (.jsonl)",
     )
     parser.add_argument(
         "--metric", choices=("auto", "squad", "cmrc"),
@@ -74,14 +76,34 @@ def run_qa(args):
     return 0
 
 
+def run_tagging(args):
+    from keras_bert.tasks.entity_scores import format_entity_scores
+    from keras_bert.workflows.tagging_evaluation import TagEvaluateSettings, evaluate_tagging
+
+    refuse_flags(args, CLASSIFIER_ONLY + ("metric",), "a tagger")
+    settings = TagEvaluateSettings(
+        model=args.model, input=args.input, out=args.out, predictions=args.predictions,
+        batch_size=args.batch_size,
+    )
+    scores = evaluate_tagging(settings)
+    print(f"\n{os.path.basename(settings.input)}:\n{format_entity_scores(scores)}")
+    for name, path in (("predictions", settings.predictions), ("scores", settings.out)):
+        if path:
+            print(f"{name}: {path}")
+    return 0
+
+
 def run(args):
     from keras_bert.cli.settings_args import settings_from_args
     from keras_bert.tasks.classifier_evaluation import format_scores
     from keras_bert.workflows.evaluation import EvaluateSettings, evaluate
     from keras_bert.workflows.qa_evaluation import is_question_answerer_folder
+    from keras_bert.workflows.tagging_evaluation import is_tagger_folder
 
     if is_question_answerer_folder(args.model):
         return run_qa(args)
+    if is_tagger_folder(args.model):
+        return run_tagging(args)
     refuse_flags(args, ("metric",), "a classifier")
     settings = settings_from_args(EvaluateSettings, args)
     scores = evaluate(settings)

@@ -25,12 +25,14 @@ def register(subparsers):
     )
     parser.add_argument(
         "--model", required=True,
-        help="classifier model folder, exported SavedModel folder, or question answerer folder",
+        help="classifier model folder, exported SavedModel folder, or tagger or question "
+        "answerer folder (or its export)",
     )
     parser.add_argument(
         "--input", required=True,
-        help="file of texts (CSV, TSV or JSON lines); for a question answerer a SQuAD-format "
-        ".json or a .jsonl of {id, question, context}",
+        help="file of texts (CSV, TSV or JSON lines); for a tagger one text per line or a "
+        ".jsonl of {id, text} (entities written as JSON lines); for a question answerer a "
+        "SQuAD-format .json or a .jsonl of {id, question, context}",
     )
     add_reading_options(parser, with_label=False, defaults_from_model=True)
     parser.add_argument("--out", required=True, help="predictions file: .csv or .jsonl")
@@ -55,13 +57,33 @@ def run_qa(args):
     return 0
 
 
+def run_tagging(args):
+    from keras_bert.cli.evaluate import refuse_flags
+    from keras_bert.workflows.tagging_evaluation import TagPredictSettings, predict_tagging
+
+    refuse_flags(
+        args, ("text_column", "text_pair_column", "format", "quoting", "skip_bad_rows"),
+        "a tagger",
+    )
+    summary = predict_tagging(TagPredictSettings(
+        model=args.model, input=args.input, out=args.out, batch_size=args.batch_size
+    ))
+    types = ", ".join(f"{name}: {count:,}" for name, count in sorted(summary["types"].items()))
+    print(f"{summary['entities']:,} entities in {summary['texts']:,} texts written to "
+          f"{summary['out']}" + (f" ({types})" if types else ""))
+    return 0
+
+
 def run(args):
     from keras_bert.cli.settings_args import settings_from_args
     from keras_bert.workflows.prediction import PredictSettings, predict
     from keras_bert.workflows.qa_evaluation import is_question_answerer_folder
+    from keras_bert.workflows.tagging_evaluation import is_tagger_folder
 
     if is_question_answerer_folder(args.model):
         return run_qa(args)
+    if is_tagger_folder(args.model):
+        return run_tagging(args)
     summary = predict(settings_from_args(PredictSettings, args))
     counts = ", ".join(f"{name}: {count:,}" for name, count in summary["counts"].items())
     print(f"{summary['predictions']:,} predictions written to {summary['out']} ({counts})")

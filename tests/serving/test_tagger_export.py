@@ -131,3 +131,6 @@ def test_keras_load_model_tag_matches_the_saved_model(exported):
     info = json.loads((export / "assets" / "keras_bert_export.json").read_text())
     assert info["task"] == "tagger" and "tag" in info["signatures"]
     assert info["labels"] == TAGS
+    from keras_bert.workflows.tagging_evaluation import is_tagger_folder
+
+    assert is_tagger_folder(export)  # evaluate / predict read the export as a tagger
