@@ -12,8 +12,9 @@ Every subcommand and workflow that writes goes through here:
   removes the temporary siblings of `out` that a killed run left (only a lock holder writes
   them, so none is in use).
 - `staged_file(name, out)` / `staged_folder(name, out)`: the output is written to a temporary
-  sibling and renamed into place only when complete. A folder's entries are moved in one by
-  one, so only what the command writes is replaced; any other file in the folder stays.
+  sibling and renamed into place only when complete. A new folder is renamed into place in one
+  step (a killed run leaves it whole or absent); into an existing folder the entries are moved
+  one by one, so only what the command writes is replaced and any other file stays.
 
 Problems (a read-only file system, a missing permission) become one-line `KerasBertError`s
 naming the argument.
@@ -286,8 +287,15 @@ def staged_folder(name, out, lock=True):
 
 
 def move_entries(name, source, out):
-    """Move every entry of folder `source` into folder `out`, replacing same-named entries."""
+    """Move every entry of folder `source` into folder `out`, replacing same-named entries
+    (when `out` does not exist, `source` itself is renamed to it: one atomic step)."""
     try:
+        if not os.path.lexists(out):
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(source, 0o777 & ~umask)  # mkdtemp made it private
+            os.replace(source, out)
+            return
         os.makedirs(out, exist_ok=True)
         marker = os.path.join(out, "keras_bert.json")
         if os.path.exists(os.path.join(source, "keras_bert.json")) and os.path.isfile(marker):
