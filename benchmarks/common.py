@@ -59,6 +59,14 @@ def write_records(path, records):
     Path(path).write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def report_results(results, out=None):
+    """Print a one-off benchmark's results as JSON, and write them to `out` when given."""
+    text = json.dumps(results, indent=2, ensure_ascii=False, default=str)
+    print(text)
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+
+
 # Threads and environment ----------------------------------------------------------------
 
 
