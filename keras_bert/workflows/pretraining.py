@@ -190,10 +190,17 @@ def _check_same_run(settings, out):
     elif state is not None:
         raise KerasBertError(f"{checkpoint_dir} has checkpoints but {run_path} is missing; delete {checkpoint_dir} to start over.")
     os.makedirs(out, exist_ok=True)
-    with open(run_path, "w", encoding="utf-8") as file:
-        json.dump(identity, file, indent=2, sort_keys=True)
-        file.write("\n")
+    _write_json(run_path, identity, sort_keys=True)
     return 0 if state is None else int(state["step"])
+
+
+def _write_json(path, value, sort_keys=False):
+    """Write under a temporary name, then rename: a kill never leaves half a JSON file."""
+    partial = f"{path}.partial"
+    with open(partial, "w", encoding="utf-8") as file:
+        json.dump(value, file, indent=2, sort_keys=sort_keys)
+        file.write("\n")
+    os.replace(partial, path)
 
 
 def _load_tokenizer(settings, train_documents, resuming, log, verbose):
@@ -364,9 +371,7 @@ def _pretrain(settings, verbose):
     }
     if baselines.get("mlm_accuracy"):
         summary["mlm_accuracy_over_baseline"] = summary["metrics"].get("mlm_accuracy", 0.0) / baselines["mlm_accuracy"]
-    with open(os.path.join(out, "summary.json"), "w", encoding="utf-8") as file:
-        json.dump(summary, file, indent=2)
-        file.write("\n")
+    _write_json(os.path.join(out, "summary.json"), summary)
     keras.mixed_precision.set_global_policy("float32")
     return summary
 
