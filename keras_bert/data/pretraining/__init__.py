@@ -14,9 +14,10 @@ Entry points:
   text. Dynamic mode redraws masks on every iteration (each epoch), static masks once.
 - `write_pretraining_tfrecords(corpus, tokenizer, out_dir, seq_length, max_predictions,
   num_shards=1, dupe_factor=10, seed=12345, ...)`: static shards + `pretraining_data.json`
-  (`keras-bert prepare`).
+  (`keras-bert prepare`), published only when complete (`shards.py`).
 - `read_pretraining_tfrecords(files_or_dir, batch_size, shuffle=True, seed=None, ...)`: those
-  shards (or Google's `create_pretraining_data.py` output) back as `(x, y)`.
+  shards (or Google's `create_pretraining_data.py` output) back as `(x, y)`; a truncated,
+  missing or extra shard is an error naming it.
 Lower level: `read_corpus` / `Corpus`, `split_sentences`, `build_sequence_instances`,
 `MaskedLMMasker`, `mask_instances`, `validate_pretraining_settings`.
 
