@@ -79,12 +79,8 @@ def create_optimizer(
         raise KerasBertError(f"accumulation_steps must be an integer >= 1, got {accumulation_steps!r}.")
     if warmup_steps is None:
         warmup_steps = min(total_steps // 10, 10_000)
-    # Keras evaluates the schedule at the micro-batch count, so scale both ends by it.
-    schedule = WarmupLinearDecay(
-        learning_rate,
-        warmup_steps=warmup_steps * accumulation_steps,
-        total_steps=total_steps * accumulation_steps,
-    )
+    # Keras evaluates the schedule at the batch count: the schedule turns it into updates.
+    schedule = WarmupLinearDecay(learning_rate, warmup_steps, total_steps, accumulation_steps=accumulation_steps)
     common = dict(
         learning_rate=schedule,
         weight_decay=weight_decay or None,

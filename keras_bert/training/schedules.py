@@ -17,11 +17,13 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     """rate(step) = peak · step / warmup while step < warmup, then
     peak · (total − step) / (total − warmup), and 0 from `total_steps` on.
 
-    `step` is the optimizer's raw iteration count (with gradient accumulation, Keras feeds
-    the schedule micro-batches, so build it with steps counted in micro-batches).
+    Steps count optimizer updates. With gradient accumulation Keras feeds the schedule its
+    count of batches, so give `accumulation_steps`: the rate of update k is then rate(k), as
+    for one large batch (a schedule counted in batches would give update 1 the rate of batch
+    `accumulation_steps - 1` instead of 0, and so on).
     """
 
-    def __init__(self, peak_learning_rate, warmup_steps, total_steps):
+    def __init__(self, peak_learning_rate, warmup_steps, total_steps, accumulation_steps=1):
         if not peak_learning_rate > 0:
             raise KerasBertError(f"peak_learning_rate must be positive, got {peak_learning_rate!r}.")
         if not isinstance(total_steps, int) or total_steps <= 0:
@@ -31,12 +33,15 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
                 f"warmup_steps must be an integer in [0, total_steps={total_steps}), "
                 f"got {warmup_steps!r}."
             )
+        if not isinstance(accumulation_steps, int) or accumulation_steps < 1:
+            raise KerasBertError(f"accumulation_steps must be an integer >= 1, got {accumulation_steps!r}.")
         self.peak_learning_rate = float(peak_learning_rate)
         self.warmup_steps = warmup_steps
         self.total_steps = total_steps
+        self.accumulation_steps = accumulation_steps
 
     def __call__(self, step):
-        step = ops.cast(step, "float32")
+        step = ops.cast(ops.floor_divide(step, self.accumulation_steps), "float32")
         peak = ops.cast(self.peak_learning_rate, "float32")
         warmup = float(self.warmup_steps)
         total = float(self.total_steps)
@@ -49,4 +54,5 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
             "peak_learning_rate": self.peak_learning_rate,
             "warmup_steps": self.warmup_steps,
             "total_steps": self.total_steps,
+            "accumulation_steps": self.accumulation_steps,
         }

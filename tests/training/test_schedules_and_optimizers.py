@@ -24,7 +24,7 @@ def test_schedule_serialises_and_rejects_bad_settings():
     schedule = WarmupLinearDecay(3e-4, warmup_steps=7, total_steps=70)
     restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(schedule))
     assert restored.get_config() == schedule.get_config() == {
-        "peak_learning_rate": 3e-4, "warmup_steps": 7, "total_steps": 70
+        "peak_learning_rate": 3e-4, "warmup_steps": 7, "total_steps": 70, "accumulation_steps": 1
     }
     with pytest.raises(ValueError, match="warmup_steps"):
         WarmupLinearDecay(1e-3, warmup_steps=10, total_steps=10)
