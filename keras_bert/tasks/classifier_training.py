@@ -51,6 +51,9 @@ def finetune_classifier(
             schedule spans `epochs * steps_per_epoch` updates.
         out_dir: when given, write `history.json` (by step), TensorBoard scalars in `logs/`
             and `training_curves.png` there.
+
+    A NaN or infinite training loss stops the run with `TrainingDivergedError` (a
+    `KerasBertError` naming the step and the learning rate), so nothing diverged is saved.
     """
     if epochs < 1:
         raise KerasBertError(f"epochs must be at least 1, got {epochs!r}.")
@@ -74,7 +77,12 @@ def finetune_classifier(
     )
     classifier.compile(optimizer=optimizer, jit_compile=jit_compile)
 
-    callbacks = list(callbacks)
+    from keras_bert.training.divergence import StopOnNonFiniteLoss
+
+    # First: a NaN / infinite loss fails the run before any other callback saves that step.
+    callbacks = [StopOnNonFiniteLoss()] + [
+        callback for callback in callbacks if not isinstance(callback, StopOnNonFiniteLoss)
+    ]
     step_history = None
     if out_dir is not None:
         os.makedirs(out_dir, exist_ok=True)

@@ -139,7 +139,6 @@ def _finetune(settings, work, verbose):
     from keras_bert.workflows.classifier_start import start_classifier
     from keras_bert.tasks.classifier_training import finetune_classifier
     from keras_bert.training.learning_rates import default_finetuning_rate
-    from keras_bert.training.divergence import StopOnNonFiniteLoss
 
     options = reading_options(settings)
     train = read_examples(settings.train, options, skip_bad_rows=settings.skip_bad_rows, log=log)
@@ -220,7 +219,6 @@ def _finetune(settings, work, verbose):
         weight_decay=settings.weight_decay,
         out_dir=work,
         log_every=settings.log_every,
-        callbacks=[StopOnNonFiniteLoss()],  # a diverged run fails; nothing is written
         verbose="auto" if verbose else 0,
     )
     training_seconds = time.time() - started
