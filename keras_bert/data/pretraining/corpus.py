@@ -13,6 +13,11 @@ Every line is also split into sentences (`split_sentences`), since real text oft
 paragraph per line. Files are UTF-8 (a leading BOM is skipped; CRLF and CR line ends are
 handled). Invalid UTF-8 is an error naming the file and line (`utf8_errors="strict"`, the
 default), or is replaced by U+FFFD and the lines counted (`utf8_errors="replace"`).
+
+`iter_documents` reads lazily, a line at a time, so a corpus larger than memory can stream
+(`keras-bert prepare`); `read_corpus` is the list of what it yields. Memory then grows with the
+longest line and the longest document only (a file with no line end, or lone CR line ends only,
+is one line).
 """
 
 import dataclasses
@@ -37,6 +42,7 @@ class CorpusStats:
     lines_split_into_sentences: int = 0
     invalid_utf8_lines_replaced: int = 0
     layouts: dict = dataclasses.field(default_factory=dict)
+    bytes_read: int = 0  # of the files, as reading goes (streaming progress)
 
     def summary(self):
         if not self.files:  # built in memory (from_texts, from_documents): no files or lines to report
@@ -106,51 +112,72 @@ def expand_corpus_paths(paths):
     return files
 
 
-def _decode_lines(path, utf8_errors, stats):
+_BOM = b"\xef\xbb\xbf"
+
+
+def _decode_lines(path, utf8_errors, stats=None):
+    """The file's lines as text, one at a time (CRLF, CR and LF all end a line; a BOM is skipped)."""
     with open(path, "rb") as file:
-        data = file.read()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    raw_lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-    if raw_lines and raw_lines[-1] == b"":
-        raw_lines.pop()
-    lines = []
-    for number, raw in enumerate(raw_lines, start=1):
-        try:
-            lines.append(raw.decode("utf-8"))
-        except UnicodeDecodeError as error:
-            if utf8_errors == "strict":
-                raise KerasBertError(
-                    f"{path}, line {number}: invalid UTF-8 (byte 0x{raw[error.start]:02x} at "
-                    f"byte {error.start + 1} of the line); fix the file, or replace such bytes "
-                    "with utf8_errors='replace' (CLI: --utf8-errors replace)."
-                ) from None
-            lines.append(raw.decode("utf-8", "replace"))
-            stats.invalid_utf8_lines_replaced += 1
-    return lines
+        number = 0
+        for physical in file:
+            if stats is not None:
+                stats.bytes_read += len(physical)
+            if number == 0 and physical.startswith(_BOM):
+                physical = physical[len(_BOM):]
+            ended = physical.endswith(b"\n")
+            if ended:
+                physical = physical[:-2] if physical.endswith(b"\r\n") else physical[:-1]
+            pieces = physical.split(b"\r")
+            if not ended and pieces[-1] == b"":
+                pieces.pop()  # the file ends with a lone CR: no empty line after it
+            for raw in pieces:
+                number += 1
+                try:
+                    yield raw.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    if utf8_errors == "strict":
+                        raise KerasBertError(
+                            f"{path}, line {number}: invalid UTF-8 (byte 0x{raw[error.start]:02x} at "
+                            f"byte {error.start + 1} of the line); fix the file, or replace such bytes "
+                            "with utf8_errors='replace' (CLI: --utf8-errors replace)."
+                        ) from None
+                    if stats is not None:
+                        stats.invalid_utf8_lines_replaced += 1
+                    yield raw.decode("utf-8", "replace")
 
 
-def read_corpus(paths, layout="auto", utf8_errors="strict", split=True):
-    """Read corpus files (or directories of them) into a `Corpus`; documents never span files."""
+def _has_blank_line(path):
+    """For layout "auto": whether a blank line separates documents (read up to the first one)."""
+    return any(not line.strip() for line in _decode_lines(path, "replace"))
+
+
+def _check_reading_options(layout, utf8_errors):
     if layout not in LAYOUTS:
         raise KerasBertError(f"Unknown corpus layout {layout!r}; use one of {', '.join(LAYOUTS)}.")
     if utf8_errors not in UTF8_ERROR_MODES:
         raise KerasBertError(f"utf8_errors must be one of {', '.join(UTF8_ERROR_MODES)}, got {utf8_errors!r}.")
+
+
+def iter_documents(paths, layout="auto", utf8_errors="strict", split=True, stats=None):
+    """Yield the documents of corpus files (or directories of them) one at a time, lazily.
+
+    Each document is a list of sentence strings; documents never span files. `stats` (a
+    `CorpusStats`, updated as reading goes, `bytes_read` included) receives the counts.
+    """
+    _check_reading_options(layout, utf8_errors)
     files = expand_corpus_paths(paths)
-    stats = CorpusStats(files=len(files))
-    documents = []
+    stats = stats if stats is not None else CorpusStats()
+    stats.files = len(files)
     for path in files:
-        lines = _decode_lines(path, utf8_errors, stats)
-        stats.lines += len(lines)
-        blank = sum(1 for line in lines if not line.strip())
-        stats.blank_lines += blank
-        file_layout = layout if layout != "auto" else ("google" if blank else "lines")
+        file_layout = layout if layout != "auto" else ("google" if _has_blank_line(path) else "lines")
         stats.layouts[path] = file_layout
         current = []
-        for line in lines:
+        for line in _decode_lines(path, utf8_errors, stats):
+            stats.lines += 1
             if not line.strip():
+                stats.blank_lines += 1
                 if file_layout == "google" and current:
-                    documents.append(current)
+                    yield _counted(current, stats)
                     current = []
                 continue
             pieces = split_sentences(line) if split else [line.strip()]
@@ -158,12 +185,22 @@ def read_corpus(paths, layout="auto", utf8_errors="strict", split=True):
                 stats.lines_split_into_sentences += 1
             current.extend(pieces)
             if file_layout == "lines":
-                documents.append(current)
+                yield _counted(current, stats)
                 current = []
         if current:
-            documents.append(current)
-    stats.documents = len(documents)
-    stats.sentences = sum(len(document) for document in documents)
+            yield _counted(current, stats)
+
+
+def _counted(document, stats):
+    stats.documents += 1
+    stats.sentences += len(document)
+    return document
+
+
+def read_corpus(paths, layout="auto", utf8_errors="strict", split=True):
+    """Read corpus files (or directories of them) into a `Corpus`; documents never span files."""
+    stats = CorpusStats()
+    documents = list(iter_documents(paths, layout=layout, utf8_errors=utf8_errors, split=split, stats=stats))
     if not documents:
-        raise KerasBertError(f"The corpus is empty: no text in {', '.join(files)}.")
+        raise KerasBertError(f"The corpus is empty: no text in {', '.join(expand_corpus_paths(paths))}.")
     return Corpus(documents, stats)

@@ -3,7 +3,8 @@
 `build_sequence_instances` does the expensive part once (read, tokenise, pair or pack);
 `pretraining_dataset` serves the result as tf.data, masking either once (static) or afresh
 every epoch inside the pipeline (dynamic); `write_pretraining_tfrecords` stores static masked
-instances as shards for `read_pretraining_tfrecords`.
+instances as shards for `read_pretraining_tfrecords`, streaming the corpus a bounded chunk at
+a time (`streaming.py`), so it prepares corpora larger than memory.
 """
 
 import dataclasses
@@ -12,12 +13,18 @@ import numpy as np
 import tensorflow as tf
 from keras.utils import Progbar
 
-from keras_bert.data.pretraining.corpus import Corpus, read_corpus
+from keras_bert.data.pretraining.corpus import Corpus, CorpusStats, read_corpus
 from keras_bert.data.pretraining.instances import create_sequence_instances, next_sentence_problem
 from keras_bert.data.pretraining.masking import MaskedLMMasker
 from keras_bert.data.pretraining.settings import mask_cap_note, validate_pretraining_settings
-from keras_bert.data.pretraining.shards import read_manifest
-from keras_bert.data.pretraining.tfrecords import save_instances_as_tfrecords
+from keras_bert.data.pretraining.shards import ShardSet, read_manifest
+from keras_bert.data.pretraining.streaming import (
+    StreamTotals,
+    default_chunk_characters,
+    document_chunks,
+    shards_spanned,
+)
+from keras_bert.data.pretraining.tfrecords import serialized_examples
 from keras_bert.data.pretraining.tokenized import tokenize_corpus
 from keras_bert.errors import KerasBertError
 
@@ -33,6 +40,7 @@ class PreparedSequences:
     instances: object  # SequenceInstances
     next_sentence: bool
     report: list  # lines: corpus, tokenisation and instance counts
+    tokenized: object = None  # the TokenizedCorpus the instances were built from
 
     def print_report(self):
         for line in self.report:
@@ -87,7 +95,7 @@ def build_sequence_instances(
         verbose=verbose,
     )
     report.append(f"instances: {instances.summary()} (dupe factor {dupe_factor})")
-    return PreparedSequences(instances, next_sentence, report)
+    return PreparedSequences(instances, next_sentence, report, tokenized)
 
 
 def _input_mask(lengths, seq_length):
@@ -268,38 +276,87 @@ def write_pretraining_tfrecords(
     utf8_errors="strict",
     mlm_only_fallback=False,
     verbose=1,
+    chunk_characters=None,
 ):
     """Static mode: mask `dupe_factor` copies once and write `num_shards` TFRecord files.
 
-    Also writes `pretraining_data.json` (settings, counts, each shard's records and bytes) to
-    `out_dir`, after the last shard. Returns that summary as a dict, with the shard paths under
-    "files". A killed run leaves no shard under its final name (`shards.ShardSet`).
+    Streams: the corpus is read lazily and turned into instances a chunk of whole documents
+    (about `chunk_characters` of text; default `streaming.default_chunk_characters`) at a
+    time, so memory stays bounded whatever the corpus size (`streaming.py` says what differs
+    from Google's all-in-memory script). Also writes `pretraining_data.json` (settings,
+    counts, each shard's records and bytes) to `out_dir`, after the last shard. Returns that
+    summary as a dict, with the shard paths under "files". A killed run leaves no shard under
+    its final name (`shards.ShardSet`).
     """
-    if not isinstance(num_shards, int) or num_shards <= 0:
+    if isinstance(num_shards, bool) or not isinstance(num_shards, int) or num_shards <= 0:
         raise KerasBertError(f"The number of shards must be a positive integer, got {num_shards!r}.")
-    prepared, masker = _prepare_sequences_and_masker(
-        corpus, tokenizer, seq_length, max_predictions, next_sentence, whole_word_masking,
-        masked_lm_prob, short_seq_prob, dupe_factor, seed, max_position_embeddings, layout,
-        utf8_errors, mlm_only_fallback, verbose,
+    validate_pretraining_settings(
+        seq_length, max_predictions, masked_lm_prob, short_seq_prob, dupe_factor, max_position_embeddings
     )
-    features = mask_instances(prepared, masker, seed=seed, verbose=verbose)
-    settings = {
-        "instances": int(len(features["input_word_ids"])),
-        "masked_tokens": int(features["masked_lm_weights"].sum()),
-        "seq_length": seq_length,
-        "max_predictions": max_predictions,
-        "next_sentence": prepared.next_sentence,
-        "whole_word_masking": whole_word_masking,
-        "masked_lm_prob": masked_lm_prob,
-        "short_seq_prob": short_seq_prob,
-        "dupe_factor": dupe_factor,
-        "seed": seed,
-        "vocab_size": int(tokenizer.vocab_size),
-        "lowercase": bool(getattr(tokenizer, "lowercase", True)),
-        "report": prepared.report,
-    }
-    # The manifest is written after the last shard: a folder that has it is complete.
-    paths = save_instances_as_tfrecords(features, out_dir, num_shards, verbose=verbose, manifest=settings)
+    masker = MaskedLMMasker.from_tokenizer(
+        tokenizer, max_predictions, masked_lm_prob=masked_lm_prob, whole_word_masking=whole_word_masking
+    )
+    chunk_characters = chunk_characters or default_chunk_characters(dupe_factor)
+    stats = corpus.stats if isinstance(corpus, Corpus) else CorpusStats()
+    chunks = document_chunks(corpus, chunk_characters, layout=layout, utf8_errors=utf8_errors, stats=stats)
+    totals, fallback = StreamTotals(), None
+    progress = Progbar(100, unit_name="% of the corpus") if verbose else None
+    with ShardSet(out_dir, num_shards) as shards:
+        for index, (documents, start, end) in enumerate(chunks):
+            # Chunk 0 uses `seed` itself: a corpus of one chunk gives what it always gave.
+            chunk_seed = seed + 1_000_003 * index
+            try:
+                prepared = build_sequence_instances(
+                    Corpus(documents), tokenizer, seq_length, next_sentence=next_sentence,
+                    short_seq_prob=short_seq_prob, dupe_factor=dupe_factor, seed=chunk_seed,
+                    mlm_only_fallback=mlm_only_fallback and index == 0, verbose=0,
+                )
+            except KerasBertError as error:
+                if index == 0:
+                    raise
+                # A later chunk (every document one sentence, or no tokens): the rest stands.
+                totals.skipped_chunks.append((len(documents), str(error).split(";")[0]))
+                continue
+            if index == 0 and prepared.next_sentence != next_sentence:
+                next_sentence = False  # the masked-LM-only fallback holds for the whole corpus
+                fallback = next(line for line in prepared.report if line.startswith("falling back"))
+            features = mask_instances(prepared, masker, seed=chunk_seed, verbose=0)
+            spanned = shards_spanned(start, end, num_shards)
+            for row, record in enumerate(serialized_examples(features)):
+                shards.write(spanned[row % len(spanned)], record)
+            totals.add(prepared, features)
+            if progress:
+                progress.update(round(100 * end))
+        if not totals.chunks:
+            raise KerasBertError("The corpus is empty: no document gave a pretraining instance.")
+        if min(shards.records) == 0:
+            raise KerasBertError(
+                f"Cannot spread {totals.sequences} instances over {num_shards} shards; use fewer shards."
+            )
+        report = totals.report(stats.summary(), next_sentence, dupe_factor, chunk_characters, fallback)
+        if verbose:
+            for line in report:
+                print(line)
+            note = mask_cap_note(seq_length, max_predictions, masked_lm_prob)
+            if note:
+                print(f"Note: {note}")
+        settings = {
+            "instances": totals.sequences,
+            "masked_tokens": totals.masked_tokens,
+            "seq_length": seq_length,
+            "max_predictions": max_predictions,
+            "next_sentence": next_sentence,
+            "whole_word_masking": whole_word_masking,
+            "masked_lm_prob": masked_lm_prob,
+            "short_seq_prob": short_seq_prob,
+            "dupe_factor": dupe_factor,
+            "seed": seed,
+            "vocab_size": int(tokenizer.vocab_size),
+            "lowercase": bool(getattr(tokenizer, "lowercase", True)),
+            "report": report,
+        }
+        # The manifest is written after the last shard: a folder that has it is complete.
+        shards.commit(settings)
     summary = read_manifest(out_dir)
-    summary["files"] = paths
+    summary["files"] = shards.paths
     return summary

@@ -50,16 +50,22 @@ def save_instances_as_tfrecords(instances, out_dir, num_shards, verbose=1, manif
         raise KerasBertError(f"Cannot spread {count} instances over {num_shards} shards; use fewer shards.")
     progress = Progbar(count, unit_name="instance") if verbose else None
     with ShardSet(out_dir, num_shards) as shards:
-        for start in range(0, count, _WRITE_CHUNK):
-            stop = min(count, start + _WRITE_CHUNK)
-            chunk = {name: np.asarray(values[start:stop]).tolist() for name, values in instances.items()}
-            for offset in range(stop - start):
-                example = _example({name: values[offset] for name, values in chunk.items()})
-                shards.write((start + offset) % num_shards, example.SerializeToString())
-            if progress:
-                progress.update(stop)
+        for written, record in enumerate(serialized_examples(instances), start=1):
+            shards.write((written - 1) % num_shards, record)
+            if progress and (written % _WRITE_CHUNK == 0 or written == count):
+                progress.update(written)
         shards.commit(manifest)
     return shards.paths
+
+
+def serialized_examples(instances):
+    """Each row of a dict of masked-instance arrays as a serialized `tf.train.Example`."""
+    count = len(instances["input_word_ids"])
+    for start in range(0, count, _WRITE_CHUNK):
+        stop = min(count, start + _WRITE_CHUNK)
+        chunk = {name: np.asarray(values[start:stop]).tolist() for name, values in instances.items()}
+        for offset in range(stop - start):
+            yield _example({name: values[offset] for name, values in chunk.items()}).SerializeToString()
 
 
 def expand_tfrecord_paths(files_or_dir):
@@ -82,7 +88,7 @@ def inspect_tfrecord(path):
         google = next((g for g, ours in _GOOGLE_NAMES.items() if ours == name), None)
         if name in stored:
             names[name] = name
-        elif google in stored:
+        elif google is not None and google in stored:  # None: no Google name (MLM-only: no labels)
             names[google] = name
     missing = set(_INT_FEATURES) | {"masked_lm_weights"}
     missing -= set(names.values())
@@ -106,6 +112,9 @@ def read_pretraining_tfrecords(
     """A batched, prefetched dataset of `(x, y)` in the contract's layout from TFRecord shards.
 
     Shapes come from the first record; all files must agree (a mismatch fails when parsing).
+    Shards are read `num_parallel_reads` at a time (AUTOTUNE: up to 16), a record from each in
+    turn, in a shuffled file order when `shuffle`: each shard of `keras-bert prepare` holds one
+    part of the corpus, so batches mix several parts.
     """
     paths = expand_tfrecord_paths(files_or_dir)
     names, seq_length, max_predictions, has_labels = inspect_tfrecord(paths[0])
@@ -123,7 +132,11 @@ def read_pretraining_tfrecords(
     files = tf.data.Dataset.from_tensor_slices(paths)
     if shuffle:
         files = files.shuffle(len(paths), seed=seed)
-    dataset = tf.data.TFRecordDataset(files, num_parallel_reads=num_parallel_reads)
+    # Interleaved explicitly: TFRecordDataset's own AUTOTUNE may read one file after another.
+    cycle_length = min(len(paths), 16) if num_parallel_reads == tf.data.AUTOTUNE else (num_parallel_reads or 1)
+    dataset = files.interleave(
+        tf.data.TFRecordDataset, cycle_length=cycle_length, block_length=1, num_parallel_calls=tf.data.AUTOTUNE
+    )
     if shuffle:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
