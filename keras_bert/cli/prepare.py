@@ -18,7 +18,8 @@ def register(subparsers):
         description=(
             "Read plain-text corpora (one sentence per line with a blank line between documents, "
             "or one document per line; --layout), build next-sentence pairs and masked-LM "
-            "instances as Google's create_pretraining_data.py does, and write them as TFRecord shards."
+            "instances as Google's create_pretraining_data.py does, and write them as TFRecord shards. "
+            "The corpus streams, a few MB of whole documents at a time, so it may be larger than memory."
         ),
     )
     parser.add_argument("--corpus", nargs="+", required=True, metavar="FILE", help="text files or directories")
@@ -30,7 +31,9 @@ def register(subparsers):
     parser.add_argument("--max-predictions", type=int, default=None,
                         help="masked positions per sequence (default: the mask rate of --seq-length, rounded up: "
                              "20 at 128, as in Google's BERT)")
-    parser.add_argument("--shards", type=int, default=1)
+    parser.add_argument("--shards", type=int, default=1,
+                        help="output files; each holds one part of the corpus and training reads several at "
+                             "once, so give a large corpus many (e.g. 64 for 1 GB)")
     parser.add_argument("--dupe-factor", type=int, default=10, help="differently masked copies of the corpus")
     parser.add_argument("--seed", type=int, default=12345)
     parser.add_argument("--masked-lm-prob", type=float, default=0.15, help="mask rate, in (0, 1)")
