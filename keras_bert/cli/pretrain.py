@@ -55,7 +55,8 @@ def register(subparsers):
     parser.add_argument("--jit-compile", action="store_true", help="compile the train step with XLA")
     parser.add_argument(
         "--strategy", choices=("auto", "mirrored", "multi_worker_mirrored", "tpu"), default="auto",
-        help="tf.distribute strategy (auto: one device)",
+        help="tf.distribute strategy: auto (one device), mirrored (this machine's GPUs), "
+             "multi_worker_mirrored (the machines in TF_CONFIG, the same command on each), tpu",
     )
     parser.add_argument("--checkpoint-every", type=int, default=1000, metavar="N", help="steps between checkpoints")
     parser.add_argument("--log-every", type=int, default=None, metavar="N", help="steps between history records")
