@@ -129,7 +129,7 @@ class DistillSettings:
         check_output("out", self.out, inputs, same_kinds=("a keras_bert classifier",),
                      overwrite=self.overwrite)
         if self.cache is not None:
-            check_output("cache", self.cache, inputs + [("out", self.out)])
+            check_output("cache", self.cache, inputs)
 
 
 def check_teacher_folder(path):
