@@ -146,3 +146,20 @@ def test_the_training_reader_interleaves_the_shards(tmp_path):
     assert sorted(order.tolist()) == rows.tolist()
     # Read one shard after another, the first 10 records would all come from shard 0.
     assert order[:6].tolist() == [0, 1, 2, 3, 4, 5], order
+
+
+def test_a_later_chunk_without_pairs_is_skipped_and_reported(tmp_path, english_vocab, tokenizer_for):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write_corpus(corpus / "a.txt", 60, random.Random(5))
+    rng = random.Random(6)  # then one sentence per line: documents that hold no pair
+    (corpus / "b.txt").write_text(
+        "".join(" ".join(rng.choice(ENGLISH_WORDS) for _ in range(8)) + ".\n" for _ in range(400)), encoding="utf-8"
+    )
+    summary = write_pretraining_tfrecords(
+        [corpus], tokenizer_for(english_vocab), tmp_path / "out", seq_length=32, max_predictions=5,
+        dupe_factor=1, verbose=0, chunk_characters=4_000,
+    )
+    skipped = [line for line in summary["report"] if line.startswith("skipped a chunk of")]
+    assert skipped and "single sentence" in skipped[0]
+    assert summary["instances"] > 0 and summary["next_sentence"]
