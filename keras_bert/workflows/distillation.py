@@ -414,8 +414,13 @@ def fit_student(student, train_data, dev_data, settings, learning_rate, out_dir,
         loss=DistillationLoss(settings.temperature, settings.alpha),
         metrics=[TeacherAgreement(), GoldAccuracy()],
     )
+    from keras_bert.training.divergence import StopOnNonFiniteLoss
+
     step_history = StepHistory(os.path.join(out_dir, HISTORY_FILE), settings.log_every)
-    callbacks = [step_history, StepTensorBoard(os.path.join(out_dir, LOGS_DIR), settings.log_every)]
+    callbacks = [  # a NaN / infinite loss fails the run first: nothing diverged is written
+        StopOnNonFiniteLoss(), step_history,
+        StepTensorBoard(os.path.join(out_dir, LOGS_DIR), settings.log_every),
+    ]
     keep_best = None
     if dev_data is not None and settings.best_on_dev and settings.epochs > 1:
         keep_best = keras.callbacks.EarlyStopping(
