@@ -295,15 +295,15 @@ class QaFeatures:
         text = f"{name}: {len(self.examples):,} questions → {len(self):,} windows"
         if (split > 1).any():
             text += (
-                f" ({int((split > 1).sum()):,} context(s) longer than a window read in "
-                "overlapping windows)"
+                f" ({int((split > 1).sum()):,} question(s) with a context longer than a window, "
+                "read in overlapping windows)"
             )
         if self.truncated_questions:
             text += f"; {self.truncated_questions:,} question(s) cut to max_query_length"
         if self.unlocated_answers:
             text += (
-                f"; {self.unlocated_answers:,} question(s) without an answer in the context "
-                "or covering a word piece, not trained on"
+                f"; {self.unlocated_answers:,} question(s) whose answers are absent from the "
+                "context or cover no word piece, not trained on"
             )
         return text
 
