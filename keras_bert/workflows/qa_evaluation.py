@@ -14,10 +14,10 @@ import os
 from keras_bert.errors import KerasBertError
 from keras_bert.output_paths import check_output, staged_file
 from keras_bert.workflows.checks import check_choice, check_file, check_int
+from keras_bert.workflows.json_lines import check_json_lines, write_json_lines
 from keras_bert.workflows.question_answering import METRIC_CHOICES, resolve_metric, score_spans
 
 QA_TASK = "question_answerer"
-JSON_LINES = (".jsonl",)
 
 
 def is_question_answerer_folder(path):
@@ -58,7 +58,7 @@ class QaEvaluateSettings:
         check_choice("metric", self.metric, METRIC_CHOICES)
         check_int("batch_size", self.batch_size)
         if self.predictions is not None:
-            _check_json_lines("predictions", self.predictions)
+            check_json_lines("predictions", self.predictions)
         inputs = [("input", self.input), ("model", self.model)]
         for name in ("out", "predictions"):
             path = getattr(self, name)
@@ -132,7 +132,7 @@ class QaPredictSettings:
             raise KerasBertError(f"model {self.model}: no such folder.")
         check_file("input", self.input)
         check_int("batch_size", self.batch_size)
-        _check_json_lines("out", self.out)
+        check_json_lines("out", self.out)
         check_output("out", self.out, [("input", self.input), ("model", self.model)],
                      kind="file")
 
@@ -189,14 +189,3 @@ def read_questions(path, log=print):
         examples.append(QaExample(identifier, row["question"], row["context"]))
     log(f"{os.path.basename(path)}: {len(examples):,} questions")
     return examples
-
-
-def _check_json_lines(name, path):
-    if not path or os.path.splitext(path)[1].lower() not in JSON_LINES:
-        raise KerasBertError(f"{name} {path}: use a .jsonl file name (JSON lines).")
-
-
-def write_json_lines(name, path, rows):
-    with staged_file(name, path) as temporary, open(temporary, "w", encoding="utf-8") as file:
-        for row in rows:
-            file.write(json.dumps(row, ensure_ascii=False) + "\n")
