@@ -36,14 +36,14 @@ def write_random_twin(pretrained, path, seed):
     """A model folder with the pretrained folder's config, vocabulary and lowercasing, random weights."""
     import keras
 
-    from keras_bert import BertEncoder, load_checkpoint
+    from keras_bert import BertEncoder, BertPretrainer, load_checkpoint
     from keras_bert.interop.native import write_model_folder
 
     loaded = load_checkpoint(pretrained)
     keras.utils.set_random_seed(seed)
-    encoder = BertEncoder(loaded.config)
-    write_model_folder(path, config=loaded.config, vocabulary=loaded.vocabulary, lowercase=loaded.lowercase,
-                       encoder=encoder, metadata={"note": f"random initialisation, architecture of {pretrained}"})
+    # A pretrainer of fresh weights with the same tokenizer (vocabulary and lowercasing).
+    model = BertPretrainer(BertEncoder(loaded.config), tokenizer=loaded.tokenizer)
+    write_model_folder(path, model, metadata={"note": f"random initialisation, architecture of {pretrained}"})
     return path
 
 
