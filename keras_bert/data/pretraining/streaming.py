@@ -29,7 +29,8 @@ import os
 from keras_bert.data.pretraining.corpus import Corpus, CorpusStats, expand_corpus_paths, iter_documents
 
 # Characters of text per chunk at dupe factor 1 (a chunk is masked `dupe_factor` times, so it
-# shrinks as the factor grows); about 1 M word pieces of English, ~250 MB of Python lists.
+# shrinks as the factor grows): about 1 M word pieces of English. A 1 GB corpus peaked 0.5 GB
+# above the process's TensorFlow base with it (benchmarks/README.md).
 CHUNK_CHARACTERS = 4_000_000
 MIN_CHUNK_CHARACTERS = 200_000
 
