@@ -46,7 +46,35 @@ class _ClipsSummedGradients:
 
 @keras.saving.register_keras_serializable(package="keras_bert")
 class AdamW(_ClipsSummedGradients, keras.optimizers.AdamW):
-    """Keras's AdamW, clipping the replicas' summed gradient (`_ClipsSummedGradients`)."""
+    """Keras's AdamW, clipping the replicas' summed gradient (`_ClipsSummedGradients`), with
+    epsilon where the Adam paper (Algorithm 1), PyTorch and Hugging Face put it.
+
+    Keras adds epsilon to sqrt(v) and folds the bias corrections into the step size, which
+    is epsilon / sqrt(1 - beta_2^t) against the bias-corrected sqrt(v_hat): 32 times BERT's
+    1e-6 at the first step, still 2.4 times at step 188. Parameters whose gradients are small
+    then move far less in the first hundreds of updates; in a 188-step CoNLL fine-tuning of
+    all-MiniLM-L6-v2 that cost about 5 entity-F1 points against transformers at the same
+    recipe. Here the update is lr · m_hat / (sqrt(v_hat) + epsilon). (No amsgrad.)
+    """
+
+    def update_step(self, gradient, variable, learning_rate):
+        from keras import ops
+
+        dtype = variable.dtype
+        learning_rate = ops.cast(learning_rate, dtype)
+        gradient = ops.cast(gradient, dtype)
+        step = ops.cast(self.iterations + 1, dtype)
+        first_correction = 1 - ops.power(ops.cast(self.beta_1, dtype), step)
+        second_correction = 1 - ops.power(ops.cast(self.beta_2, dtype), step)
+        index = self._get_variable_index(variable)
+        momentum, velocity = self._momentums[index], self._velocities[index]
+        self.assign_add(momentum, ops.multiply(ops.subtract(gradient, momentum), 1 - self.beta_1))
+        self.assign_add(
+            velocity, ops.multiply(ops.subtract(ops.square(gradient), velocity), 1 - self.beta_2)
+        )
+        denominator = ops.add(ops.sqrt(ops.divide(velocity, second_correction)), self.epsilon)
+        step_size = ops.divide(learning_rate, first_correction)
+        self.assign_sub(variable, ops.divide(ops.multiply(momentum, step_size), denominator))
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")

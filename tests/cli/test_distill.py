@@ -86,6 +86,7 @@ def trained_teacher(task):
     return root / "trained_teacher"
 
 
+@pytest.mark.slow  # ~1 min on 2 cores: the whole path through the CLI
 def test_distil_from_an_export_then_evaluate_predict_and_export_the_student(task, capsys):
     root, files = task
     out = root / "student"

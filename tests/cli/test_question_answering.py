@@ -142,6 +142,7 @@ def test_finetune_evaluate_and_predict_on_squad_v2_data(files, tmp_path, capsys)
     assert "use a .jsonl file name" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # reads and windows the real SQuAD files
 def test_a_short_run_on_the_shared_squad_files(shared_path, tmp_path, capsys):
     """Real SQuAD v1.1 text end to end (a random bert_tiny on 48 questions learns nothing; the
     run checks reading, windowing, decoding and scoring on real data)."""

@@ -85,7 +85,9 @@ def as_entities(outputs):
     ]
 
 
-@pytest.fixture(scope="module", params=[False, True], ids=["softmax", "crf"])
+# The CRF export runs in the slow step: the softmax one covers the graph on every run.
+@pytest.fixture(scope="module", params=[False, pytest.param(True, marks=pytest.mark.slow)],
+                ids=["softmax", "crf"])
 def exported(request, tmp_path_factory):
     tagger = randomized_tagger(request.param)
     root = tmp_path_factory.mktemp("tagger")
