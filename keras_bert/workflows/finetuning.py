@@ -29,8 +29,7 @@ from keras_bert.workflows.labelled_files import (
     reading_options,
     recorded_options,
 )
-
-RANDOM_INIT = "random"
+from keras_bert.workflows.encoder_start import RANDOM_INIT
 POOLINGS = ("auto", "cls", "mean")
 SUMMARY_FILE = "summary.json"
 

@@ -85,29 +85,13 @@ class TaggingSettings:
 def start_tagger(init, *, tags, seq_length=128, dropout=0.1, crf=False, preset=None,
                  vocab_file=None, lowercase=True, seed=None):
     """A `BertTokenTagger` holding its tokenizer: encoder from a checkpoint, or random."""
-    import keras
-
-    from keras_bert.config import BertConfig
-    from keras_bert.modeling.encoder import BertEncoder
     from keras_bert.tasks.token_tagger import BertTokenTagger
-    from keras_bert.tokenization.bert_tokenizer import BertTokenizer
+    from keras_bert.workflows.encoder_start import start_encoder
 
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
-    if init == RANDOM_INIT:
-        tokenizer = BertTokenizer.from_vocab_file(vocab_file, lowercase=lowercase)
-        encoder = BertEncoder(BertConfig.from_preset(preset, vocab_size=tokenizer.vocab_size))
-    else:
-        from keras_bert.interop import remote
-        from keras_bert.interop.loader import load_checkpoint
-
-        loaded = load_checkpoint(remote.resolve(init))
-        encoder, tokenizer = loaded.encoder, loaded.tokenizer
-    if seq_length > encoder.config.max_position_embeddings:
-        raise KerasBertError(
-            f"seq_length {seq_length} exceeds the encoder's max_position_embeddings "
-            f"({encoder.config.max_position_embeddings})."
-        )
+    encoder, tokenizer = start_encoder(
+        init, seq_length=seq_length, preset=preset, vocab_file=vocab_file, lowercase=lowercase,
+        seed=seed,
+    )
     return BertTokenTagger(
         encoder, tags=tags, dropout=dropout, seq_length=seq_length, crf=crf, tokenizer=tokenizer
     )
