@@ -12,9 +12,16 @@ import json
 import os
 
 from keras_bert.errors import KerasBertError
-from keras_bert.output_paths import check_output, staged_file
+from keras_bert.output_paths import check_output
 from keras_bert.workflows.checks import check_choice, check_file, check_int
-from keras_bert.workflows.json_lines import check_json_lines, write_json_lines
+from keras_bert.workflows.evaluation_files import (
+    check_evaluation_files,
+    check_json_lines,
+    is_task_folder,
+    load_task_folder,
+    write_json_lines,
+    write_scores,
+)
 from keras_bert.workflows.question_answering import METRIC_CHOICES, resolve_metric, score_spans
 
 QA_TASK = "question_answerer"
@@ -22,22 +29,11 @@ QA_TASK = "question_answerer"
 
 def is_question_answerer_folder(path):
     """Whether `path` is a keras_bert model folder holding a question answerer."""
-    from keras_bert.interop.native import is_model_folder, read_metadata
-
-    return bool(path) and os.path.isdir(path) and is_model_folder(path) and (
-        read_metadata(path).get("task") == QA_TASK
-    )
+    return is_task_folder(path, QA_TASK)
 
 
 def load_question_answerer(path, name="model"):
-    from keras_bert.interop.native import load_model, read_metadata
-
-    if not path or not os.path.isdir(path):
-        raise KerasBertError(f"{name} {path}: no such folder.")
-    task = read_metadata(path).get("task")
-    if task != QA_TASK:
-        raise KerasBertError(f"{name} {path}: holds a {task}, not a question answerer.")
-    return load_model(path)
+    return load_task_folder(path, QA_TASK, "a question answerer", name)
 
 
 @dataclasses.dataclass
@@ -52,19 +48,9 @@ class QaEvaluateSettings:
     batch_size: int = 64
 
     def validate(self):
-        if not self.model or not os.path.isdir(self.model):
-            raise KerasBertError(f"model {self.model}: no such folder.")
-        check_file("input", self.input)
+        check_evaluation_files(self)
         check_choice("metric", self.metric, METRIC_CHOICES)
         check_int("batch_size", self.batch_size)
-        if self.predictions is not None:
-            check_json_lines("predictions", self.predictions)
-        inputs = [("input", self.input), ("model", self.model)]
-        for name in ("out", "predictions"):
-            path = getattr(self, name)
-            if path is not None:
-                check_output(name, path, inputs, kind="file")
-                inputs.append((name, path))
 
 
 def evaluate_qa(settings, verbose=1):
@@ -110,11 +96,7 @@ def evaluate_qa(settings, verbose=1):
             ))
         write_json_lines("predictions", settings.predictions, rows)
     if settings.out:
-        with staged_file("out", settings.out) as temporary, open(
-            temporary, "w", encoding="utf-8"
-        ) as file:
-            json.dump(scores, file, indent=2, ensure_ascii=False)
-            file.write("\n")
+        write_scores(settings.out, scores)
     return scores
 
 

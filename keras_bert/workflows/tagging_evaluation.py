@@ -13,28 +13,27 @@ import json
 import os
 
 from keras_bert.errors import KerasBertError
-from keras_bert.output_paths import check_output, staged_file
+from keras_bert.output_paths import check_output
 from keras_bert.workflows.checks import check_choice, check_file, check_int
-from keras_bert.workflows.json_lines import check_json_lines, write_json_lines
+from keras_bert.workflows.evaluation_files import (
+    check_evaluation_files,
+    check_json_lines,
+    is_task_folder,
+    load_task_folder,
+    write_json_lines,
+    write_scores,
+)
 
 TAGGER_TASK = "tagger"
 
 
 def is_tagger_folder(path):
     """Whether `path` is a keras_bert model folder (or export) holding a tagger."""
-    from keras_bert.interop.native import is_model_folder, read_metadata
-
-    return bool(path) and os.path.isdir(path) and is_model_folder(path) and (
-        read_metadata(path).get("task") == TAGGER_TASK
-    )
+    return is_task_folder(path, TAGGER_TASK)
 
 
 def load_tagger(path, name="model"):
-    from keras_bert.interop.native import load_model
-
-    if not is_tagger_folder(path):
-        raise KerasBertError(f"{name} {path}: not a tagger model folder (finetune --task tagging).")
-    return load_model(path)
+    return load_task_folder(path, TAGGER_TASK, "a tagger (finetune --task tagging)", name)
 
 
 @dataclasses.dataclass
@@ -54,20 +53,10 @@ class TagEvaluateSettings:
         from keras_bert.data.tag_schemes import SCHEMES
         from keras_bert.data.tagging import FORMATS
 
-        if not self.model or not os.path.isdir(self.model):
-            raise KerasBertError(f"model {self.model}: no such folder.")
-        check_file("input", self.input)
+        check_evaluation_files(self)
         check_choice("tag_format", self.tag_format, FORMATS)
         check_choice("tag_scheme", self.tag_scheme, SCHEMES)
         check_int("batch_size", self.batch_size)
-        if self.predictions is not None:
-            check_json_lines("predictions", self.predictions)
-        inputs = [("input", self.input), ("model", self.model)]
-        for name in ("out", "predictions"):
-            path = getattr(self, name)
-            if path is not None:
-                check_output(name, path, inputs, kind="file")
-                inputs.append((name, path))
 
 
 def evaluate_tagging(settings, verbose=1):
@@ -101,11 +90,7 @@ def evaluate_tagging(settings, verbose=1):
             for sentence, tags in zip(tagged.sentences, predicted)
         ))
     if settings.out:
-        with staged_file("out", settings.out) as temporary, open(
-            temporary, "w", encoding="utf-8"
-        ) as file:
-            json.dump(scores, file, indent=2, ensure_ascii=False)
-            file.write("\n")
+        write_scores(settings.out, scores)
     return scores
 
 
