@@ -59,6 +59,37 @@ def write_records(path, records):
     Path(path).write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+class TorchBertRecipe:
+    """BERT's fine-tuning recipe for a torch model, as Hugging Face trains it: AdamW (weight
+    decay 0.01 except biases and LayerNorm weights, epsilon 1e-6), linear warm-up over 10 % of
+    `steps` then linear decay to 0, gradient norm clipped at 1.0. `step(loss)` is one update."""
+
+    def __init__(self, model, learning_rate, steps):
+        import torch
+        from transformers import get_linear_schedule_with_warmup
+
+        no_decay = ("bias", "LayerNorm.weight")
+        named = list(model.named_parameters())
+        groups = [
+            {"params": [p for n, p in named if not any(k in n for k in no_decay)],
+             "weight_decay": 0.01},
+            {"params": [p for n, p in named if any(k in n for k in no_decay)],
+             "weight_decay": 0.0},
+        ]
+        self.model = model
+        self.optimizer = torch.optim.AdamW(groups, lr=learning_rate, eps=1e-6)
+        self.schedule = get_linear_schedule_with_warmup(self.optimizer, int(0.1 * steps), steps)
+
+    def step(self, loss):
+        import torch
+
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.optimizer.step()
+        self.schedule.step()
+        self.optimizer.zero_grad()
+
+
 def report_results(results, out=None):
     """Print a one-off benchmark's results as JSON, and write them to `out` when given."""
     text = json.dumps(results, indent=2, ensure_ascii=False, default=str)

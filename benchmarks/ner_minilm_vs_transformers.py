@@ -25,7 +25,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import report_results  # noqa: E402
+from common import TorchBertRecipe, report_results  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "conll2003")
 
@@ -77,7 +77,6 @@ def run_transformers(args, train, dev, tags):
     import numpy as np
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
-    from transformers import get_linear_schedule_with_warmup
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -114,15 +113,7 @@ def run_transformers(args, train, dev, tags):
 
     train_rows = encode(train.sentences, True)
     steps = args.epochs * -(-len(train_rows) // args.batch_size)
-    no_decay = ("bias", "LayerNorm.weight")
-    groups = [
-        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
-         "weight_decay": 0.01},
-        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)],
-         "weight_decay": 0.0},
-    ]
-    optimizer = torch.optim.AdamW(groups, lr=args.learning_rate, eps=1e-6)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(0.1 * steps), steps)
+    recipe = TorchBertRecipe(model, args.learning_rate, steps)
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
     model.train()
@@ -130,11 +121,7 @@ def run_transformers(args, train, dev, tags):
         order = rng.permutation(len(train_rows))
         for step, (_, input_ids, mask, labels) in enumerate(batches(train_rows, order)):
             loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
+            recipe.step(loss)
             if step % 50 == 0:
                 print(f"transformers epoch {epoch + 1} step {step}: loss {loss.item():.4f}",
                       flush=True)

@@ -29,7 +29,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import report_results  # noqa: E402
+from common import TorchBertRecipe, report_results  # noqa: E402
 from ner_minilm_vs_transformers import minilm_path  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "squad_v1")
@@ -70,8 +70,7 @@ def run_transformers(args, train, dev):
     """The same recipe with AutoModelForQuestionAnswering and a plain torch loop."""
     import numpy as np
     import torch
-    from transformers import (AutoModelForQuestionAnswering, AutoTokenizer,
-                              get_linear_schedule_with_warmup)
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -109,15 +108,7 @@ def run_transformers(args, train, dev):
     starts, ends = torch.tensor(starts), torch.tensor(ends)
 
     steps = args.epochs * -(-len(input_ids) // args.batch_size)
-    no_decay = ("bias", "LayerNorm.weight")
-    groups = [
-        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
-         "weight_decay": 0.01},
-        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)],
-         "weight_decay": 0.0},
-    ]
-    optimizer = torch.optim.AdamW(groups, lr=args.learning_rate or 1e-4, eps=1e-6)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(0.1 * steps), steps)
+    recipe = TorchBertRecipe(model, args.learning_rate or 1e-4, steps)
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
     model.train()
@@ -129,11 +120,7 @@ def run_transformers(args, train, dev):
             loss = model(input_ids=input_ids[rows, :width], attention_mask=mask[rows, :width],
                          token_type_ids=type_ids[rows, :width], start_positions=starts[rows],
                          end_positions=ends[rows]).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
+            recipe.step(loss)
             if step % 50 == 0:
                 print(f"transformers epoch {epoch + 1} step {step}: loss {loss.item():.4f}",
                       flush=True)
