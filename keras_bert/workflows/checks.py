@@ -53,6 +53,23 @@ def check_model_source(name, value):
         raise MissingFileError(f"{name} {value}: no such folder.")
 
 
+def check_finetuning_output(settings, kind, random_init="random"):
+    """`settings.out`: never one of the run's inputs (train, dev, a local init, vocab), and a
+    folder holding another kind of model only with `overwrite` (`kind`, e.g. "a keras_bert
+    tagger", is what this job writes). Checked last, after the inputs themselves."""
+    from keras_bert.interop import remote
+    from keras_bert.output_paths import check_output
+
+    init = settings.init
+    local_init = None if init == random_init or remote.is_remote(init) else init
+    check_output(
+        "out", settings.out,
+        [("train", settings.train), ("dev", settings.dev), ("init", local_init),
+         ("vocab", settings.vocab)],
+        same_kinds=(kind,), overwrite=settings.overwrite,
+    )
+
+
 def check_finetuning_start(settings, random_init="random"):
     """The train/dev files, `out`, and where training starts (`init`, `preset`, `vocab`): the
     checks every fine-tuning job's settings share."""

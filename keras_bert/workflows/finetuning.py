@@ -14,8 +14,9 @@ import os
 import time
 
 from keras_bert.interop import remote
-from keras_bert.output_paths import check_output, staged_folder
+from keras_bert.output_paths import staged_folder
 from keras_bert.workflows.checks import (
+    check_finetuning_output,
     check_finetuning_start,
     check_optimizer_settings,
     check_choice,
@@ -88,12 +89,7 @@ class FinetuneSettings:
         check_int("seq_length", self.seq_length, minimum=3 if self.text_pair_column else 2)
         check_optimizer_settings(self)
         check_optional_int("max_train_examples", self.max_train_examples)
-        init = None if self.init == RANDOM_INIT or remote.is_remote(self.init) else self.init
-        check_output(
-            "out", self.out,
-            [("train", self.train), ("dev", self.dev), ("init", init), ("vocab", self.vocab)],
-            same_kinds=("a keras_bert classifier",), overwrite=self.overwrite,
-        )
+        check_finetuning_output(self, "a keras_bert classifier", RANDOM_INIT)
 
 
 def finetuning_record(settings, learning_rate, **task_values):

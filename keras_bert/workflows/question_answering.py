@@ -16,9 +16,10 @@ import json
 import os
 import time
 
-from keras_bert.output_paths import check_output, staged_folder
+from keras_bert.output_paths import staged_folder
 from keras_bert.workflows.checks import (
     check_choice,
+    check_finetuning_output,
     check_finetuning_start,
     check_fraction,
     check_int,
@@ -68,7 +69,6 @@ class QaSettings:
     def validate(self):
         """A one-line `KerasBertError` naming the setting at fault, before any work."""
         from keras_bert.data.squad import check_window_settings
-        from keras_bert.interop import remote
 
         check_finetuning_start(self, RANDOM_INIT)
         check_fraction("dropout", self.dropout)
@@ -78,12 +78,7 @@ class QaSettings:
         check_choice("metric", self.metric, METRIC_CHOICES)
         check_optimizer_settings(self)
         check_optional_int("max_train_examples", self.max_train_examples)
-        init = None if self.init == RANDOM_INIT or remote.is_remote(self.init) else self.init
-        check_output(
-            "out", self.out,
-            [("train", self.train), ("dev", self.dev), ("init", init), ("vocab", self.vocab)],
-            same_kinds=("a keras_bert question_answerer",), overwrite=self.overwrite,
-        )
+        check_finetuning_output(self, "a keras_bert question_answerer", RANDOM_INIT)
 
 
 def start_question_answerer(init, *, seq_length=384, doc_stride=128, max_query_length=64,

@@ -16,9 +16,10 @@ import os
 import time
 
 from keras_bert.errors import KerasBertError
-from keras_bert.output_paths import check_output, staged_folder
+from keras_bert.output_paths import staged_folder
 from keras_bert.workflows.finetuning import RANDOM_INIT, finetuning_record
 from keras_bert.workflows.checks import (
+    check_finetuning_output,
     check_finetuning_start,
     check_optimizer_settings,
     check_choice,
@@ -72,14 +73,7 @@ class TaggingSettings:
         check_int("seq_length", self.seq_length, minimum=3)
         check_optimizer_settings(self)
         check_optional_int("max_train_sentences", self.max_train_sentences)
-        from keras_bert.interop import remote
-
-        init = None if self.init == RANDOM_INIT or remote.is_remote(self.init) else self.init
-        check_output(
-            "out", self.out,
-            [("train", self.train), ("dev", self.dev), ("init", init), ("vocab", self.vocab)],
-            same_kinds=("a keras_bert tagger",), overwrite=self.overwrite,
-        )
+        check_finetuning_output(self, "a keras_bert tagger", RANDOM_INIT)
 
 
 def start_tagger(init, *, tags, seq_length=128, dropout=0.1, crf=False, preset=None,
