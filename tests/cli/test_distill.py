@@ -127,7 +127,7 @@ def test_a_distilled_student_nearly_matches_a_trained_teacher(task, trained_teac
         "distill", "--teacher", str(trained_teacher), "--student-preset", "bert_tiny",
         "--unlabelled", files["unlabelled"], "--split-sentences",
         "--train", files["gold"], "--dev", files["dev"], "--text-column", "sentence",
-        "--label-column", "label", "--out", str(out), "--epochs", "3", "--seq-length", "16",
+        "--label-column", "label", "--out", str(out), "--epochs", "6", "--seq-length", "16",
         "--batch-size", "32", "--temperature", "2", "--alpha", "0.3", "--quiet",
     ]) == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
