@@ -72,27 +72,28 @@ class BertInputPacker(tf.Module):
         else:
             kept = list(truncated_lengths(lengths[0], lengths[1], budget))
         truncated = tf.add_n(lengths) > budget
-        segments = [_keep_first(s, k, budget) for s, k in zip(segments, kept)]
+        if len(segments) == 1:
+            segments = [segments[0][:, :budget]]
+        else:
+            segments = [_keep_first(s, k, budget) for s, k in zip(segments, kept)]
 
         batch_size = segments[0].nrows()
         cls = tf.fill([batch_size, 1], tf.constant(self.cls_id, tf.int64))
         sep = tf.fill([batch_size, 1], tf.constant(self.sep_id, tf.int64))
-        pieces, type_pieces = [cls], [tf.zeros_like(cls)]
-        for type_id, segment in enumerate(segments):
+        pieces = [cls]
+        for segment in segments:
             pieces += [segment, sep]
-            type_pieces += [
-                tf.ones_like(segment) * type_id,
-                tf.ones_like(sep) * type_id,
-            ]
         word_ids = tf.concat(pieces, axis=1)
-        type_ids = tf.concat(type_pieces, axis=1)
-        shape = [None, int(seq_length)]
+        # The mask and type ids follow from the lengths alone: no more ragged work.
+        real = tf.sequence_mask(word_ids.row_lengths(), seq_length)
+        first_segment = tf.sequence_mask(kept[0] + 2, seq_length)  # [CLS] a [SEP]
         features = {
             "input_word_ids": tf.cast(
-                word_ids.to_tensor(default_value=self.pad_id, shape=shape), tf.int32
+                word_ids.to_tensor(default_value=self.pad_id, shape=[None, int(seq_length)]),
+                tf.int32,
             ),
-            "input_mask": tf.cast(tf.ones_like(word_ids).to_tensor(shape=shape), tf.int32),
-            "input_type_ids": tf.cast(type_ids.to_tensor(shape=shape), tf.int32),
+            "input_mask": tf.cast(real, tf.int32),
+            "input_type_ids": tf.cast(real & ~first_segment, tf.int32),
         }
         return features, truncated
 

@@ -175,12 +175,13 @@ def test_saved_model_round_trip(tiny_tokenizer, tmp_path):
         np.testing.assert_array_equal(features[name], expected[name])
 
 
-def test_fast_wordpiece_matches_and_serving_compatible_swaps_back(tiny_tokenizer):
-    fast = BertTokenizer(TINY_VOCAB, wordpiece_implementation="fast")
+def test_lookup_table_wordpiece_matches_and_serving_compatible_swaps_to_it(tiny_tokenizer):
+    assert tiny_tokenizer.wordpiece_implementation == "fast"  # the default
+    lookup_table = BertTokenizer(TINY_VOCAB, wordpiece_implementation="lookup_table")
     texts = ["unwanted running, the cat!", "a" * 201, "a" * 37, "猫坐 unwantedx", ""]
-    assert fast.tokenize(texts).to_list() == tiny_tokenizer.tokenize(texts).to_list()
-    assert fast.serving_compatible().wordpiece_implementation == "lookup_table"
-    assert tiny_tokenizer.serving_compatible() is tiny_tokenizer
+    assert lookup_table.tokenize(texts).to_list() == tiny_tokenizer.tokenize(texts).to_list()
+    assert tiny_tokenizer.serving_compatible().wordpiece_implementation == "lookup_table"
+    assert lookup_table.serving_compatible() is lookup_table
 
 
 def test_pack_callable_takes_ragged_segments(tiny_tokenizer):
