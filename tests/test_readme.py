@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -39,6 +41,7 @@ for index, block in enumerate(blocks):
 """
 
 
+@pytest.mark.slow  # ~2 min on 2 cores: every README block, one script
 def test_every_python_block_in_the_readme_runs_as_one_script(tmp_path):
     # The blocks are a tour: later ones use what earlier ones made, as in a notebook.
     blocks = re.findall(r"```python\n(.*?)```", README, re.S)

@@ -91,6 +91,7 @@ def command(corpus, out):
     ]
 
 
+@pytest.mark.slow  # ~35 s: a real kill and resume
 def test_killed_run_resumes_to_the_requested_step_and_writes_the_model_folder(tmp_path, capsys):
     corpus = write_corpus(tmp_path / "corpus.txt")
     out = tmp_path / "model"

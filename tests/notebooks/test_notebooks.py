@@ -134,6 +134,7 @@ def test_notebook_follows_the_colab_conventions(name):
         assert not cell.outputs and cell.execution_count is None
 
 
+@pytest.mark.slow  # each notebook runs in a kernel: 30-50 s apiece
 def test_pretrain_from_scratch(tmp_path, kernel_name):
     notebook = execute(
         "01_pretrain_from_scratch.ipynb", TINY["01_pretrain_from_scratch.ipynb"], tmp_path, kernel_name
@@ -150,6 +151,7 @@ def test_pretrain_from_scratch(tmp_path, kernel_name):
     assert image_count(notebook) >= 4
 
 
+@pytest.mark.slow
 def test_finetune_and_export(tmp_path, kernel_name):
     notebook = execute(
         "02_finetune_and_export.ipynb", TINY["02_finetune_and_export.ipynb"], tmp_path, kernel_name
@@ -162,6 +164,7 @@ def test_finetune_and_export(tmp_path, kernel_name):
     assert image_count(notebook) >= 2  # fine-tuning curves and the confusion matrix
 
 
+@pytest.mark.slow
 def test_pretrained_weights(tmp_path, kernel_name):
     notebook = execute(
         "03_pretrained_weights.ipynb", TINY["03_pretrained_weights.ipynb"], tmp_path, kernel_name
