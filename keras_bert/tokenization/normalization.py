@@ -135,9 +135,8 @@ def character_classes():
     }
 
 
-# Google's cleaning drops these ASCII characters: category Cc except tab, newline and return.
-ASCII_REMOVED = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]"
-ASCII_WHITESPACE = "[\\t\\n\\r ]"
+# Printable ASCII, tab, newline and carriage return: texts made only of these need no cleaning.
+CLEAN_ASCII = "[\\t\\n\\r\\x20-\\x7E]*"
 
 
 def normalize_text(texts, lowercase=True):
@@ -146,27 +145,20 @@ def normalize_text(texts, lowercase=True):
     Invalid UTF-8 never raises: each invalid byte sequence is replaced by U+FFFD, which the
     cleaning step then drops, exactly as Google's Python 3 decoding with errors="ignore".
 
-    Pure-ASCII texts (nearly all English) take a shortcut with the same output: for them
-    transcoding, NFD and accent stripping change nothing and the Unicode-wide classes reduce
-    to a few ASCII characters, so only the other texts pay for the full path (which halves
-    the cost of normalising English, see benchmarks/tokenization.py).
+    Texts of printable ASCII (nearly all English) take a shortcut: cleaning, NFD and accent
+    stripping change nothing there, so they are only lowercased, and only the other texts pay
+    for the Unicode-wide path (see benchmarks/tokenization.py). The shortcut keeps tabs,
+    newlines and runs of spaces where the full path leaves one space; every consumer splits
+    on whitespace runs (`tf.strings.split`, FastWordpieceTokenizer), so the words are equal.
     """
     flat = tf.reshape(texts, [-1])
-    is_ascii = tf.cast(tf.strings.regex_full_match(flat, "[\\x00-\\x7F]*"), tf.int32)
-    positions = tf.dynamic_partition(tf.range(tf.size(flat)), is_ascii, 2)
-    others, ascii_texts = tf.dynamic_partition(flat, is_ascii, 2)
-    normalized = tf.dynamic_stitch(
-        positions,
-        [_normalize_unicode(others, lowercase), _normalize_ascii(ascii_texts, lowercase)],
-    )
+    is_clean = tf.cast(tf.strings.regex_full_match(flat, CLEAN_ASCII), tf.int32)
+    positions = tf.dynamic_partition(tf.range(tf.size(flat)), is_clean, 2)
+    others, clean = tf.dynamic_partition(flat, is_clean, 2)
+    if lowercase:
+        clean = tf.strings.lower(clean)  # bytewise ASCII lowercasing, all these texts need
+    normalized = tf.dynamic_stitch(positions, [_normalize_unicode(others, lowercase), clean])
     return tf.reshape(normalized, tf.shape(texts))
-
-
-def _normalize_ascii(texts, lowercase):
-    """`_normalize_unicode` for texts known to be ASCII: two small regexes and a byte lower."""
-    texts = tf.strings.regex_replace(texts, ASCII_REMOVED + "+", "")
-    texts = tf.strings.regex_replace(texts, ASCII_WHITESPACE + "+", " ")
-    return tf.strings.lower(texts) if lowercase else texts
 
 
 def _normalize_unicode(texts, lowercase):

@@ -1,8 +1,8 @@
 """The two shortcuts of the tokenizer give Google's ids, checked against the paths they skip.
 
-1. Pure-ASCII texts skip the Unicode-wide normalisation (`normalization._normalize_ascii`):
+1. Texts of printable ASCII skip the Unicode-wide normalisation (`normalization.normalize_text`):
    checked against the pure-Python Google reference on every ASCII character and on random
-   ASCII strings.
+   ASCII strings (those with control characters take the full path).
 2. `wordpiece_implementation="fast"` hands normalised text to one FastWordpieceTokenizer op
    that splits words itself: checked against the word path (normalise, `split_words`,
    WordPiece), which tests/tokenization/test_unicode_coverage.py holds to Google's reference,
@@ -47,6 +47,9 @@ def test_ascii_and_other_texts_keep_their_places_in_a_mixed_batch():
     alone = [normalization.normalize_text(tf.constant([t])).numpy()[0] for t in texts]
     assert together == alone
     assert together[1] == b"plain two" and together[4] == b"four"
+    # The shortcut keeps whitespace runs (the full path leaves one space); the words agree.
+    assert normalization.basic_tokenize(tf.constant(["A \t b\n\nc", "A \t b\n\nc\x00"])
+                                        ).to_list() == [[b"a", b"b", b"c"]] * 2
     # Any shape, as before the shortcut: a scalar stays a scalar, a matrix a matrix.
     assert normalization.normalize_text(tf.constant("Ab C")).numpy() == b"ab c"
     assert normalization.normalize_text(tf.constant([["A"], ["É"]])).shape == (2, 1)
