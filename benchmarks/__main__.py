@@ -10,6 +10,7 @@ Comparisons (one subprocess each; see each module's docstring for what is compar
   tokenization  tokenize + pack to 128 on SST-2 and ChnSentiCorp    benchmarks/tokenization.py
   pretraining   masked-LM train step, XLA off on both and on both     benchmarks/pretraining.py
   serving       raw strings → class, batch 32 and batch-1 latency     benchmarks/serving.py
+  finetuning    fit() on SST-2 sentences, XLA off and on on both      benchmarks/finetuning.py
 Timing: benchmarks/timing.py (interleaved rounds, median, spread). A comparison whose data
 (../shared/data) or packages are absent is skipped with its reason.
 """
@@ -27,7 +28,7 @@ from benchmarks import readme_table
 from benchmarks.common import DEFAULT_DATA, REPO_ROOT, SKIP_EXIT_CODE
 
 RESULTS = REPO_ROOT / "benchmarks" / "results.json"
-KINDS = ("tokenization", "pretraining", "serving")
+KINDS = ("tokenization", "pretraining", "serving", "finetuning")
 
 
 def jobs(quick):
@@ -44,6 +45,11 @@ def jobs(quick):
         for jit in ("off", "on")
     ]
     listed += [("serving", f"serving {preset}", ["--preset", preset, *extra]) for preset, extra in serving]
+    listed += [
+        ("finetuning", f"finetuning {preset} XLA {jit}", ["--preset", preset, "--jit-compile", jit])
+        for preset in (["bert_tiny"] if quick else ["bert_mini"])
+        for jit in ("off", "on")
+    ]
     return listed
 
 

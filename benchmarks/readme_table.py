@@ -22,6 +22,7 @@ KINDS = {
     "tokenize_pack": "Tokenize + pack to 128",
     "pretraining": "Masked-LM pretraining step",
     "serving": "Serving from raw strings",
+    "finetuning": "Fine-tuning with fit()",
 }
 
 
@@ -72,6 +73,9 @@ def what(record):
         if config["batch_size"] == 1:
             return f"strings → class, {config['preset']}, batch 1 latency, {record['unit']} (lower is better)"
         return f"strings → class, {config['preset']}, batch {config['batch_size']}, {record['unit']}"
+    if kind == "finetuning":
+        xla = "XLA on both" if config["jit_compile"] else "XLA off on both"
+        return f"fine-tuning with fit(), {config['preset']}, {xla}, {record['unit']}"
     return f"{record['benchmark']}, {record['unit']}"
 
 
@@ -105,6 +109,15 @@ def settings(record):
         return (
             f"L{config['layers']}/H{config['hidden_size']}, seq {config['seq_length']}, tanh GELU, "
             f"{config['texts']}, {per_round}, no XLA; {rounds}"
+        )
+    if kind == "finetuning":
+        return (
+            f"L{config['layers']}/H{config['hidden_size']}, SST-2 training sentences, batch "
+            f"{config['batch_size']}, tanh GELU, dropout {config['dropout']}, AdamW lr "
+            f"{config['learning_rate']:g} (same schedule, decay, clipping), {config['steps_per_round']} "
+            f"steps/round in one fit() call; keras_bert pads each batch to its longest row (rounded "
+            f"to 8; {config['keras_bert_mean_batch_width']:.1f} positions on average) and groups by "
+            f"length, keras-hub pads to {config['seq_length']}; {rounds}"
         )
     return json.dumps(config)
 
