@@ -87,7 +87,8 @@ def register(subparsers):
     parser.add_argument(
         "--dropout",
         type=float,
-        help="dropout before the classification layer (default: %(default)s)",
+        help="dropout before the output layer (default: 0.1; 0 for --task qa, as Google's "
+        "run_squad.py)",
     )
     parser.add_argument(
         "--pooling",
@@ -132,7 +133,7 @@ _TASK_FLAGS = {
     "qa": _QA_ONLY + ("max_train_examples",),
 }
 # Flags whose default depends on the task (None until `fill_task_defaults`).
-_PER_TASK_DEFAULTS = ("epochs", "seq_length")
+_PER_TASK_DEFAULTS = ("epochs", "seq_length", "dropout")
 
 
 def fill_task_defaults(args, settings_class):

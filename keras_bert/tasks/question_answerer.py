@@ -46,7 +46,9 @@ class BertQuestionAnswerer(BertTask):
 
     Args:
         encoder: a `BertEncoder`.
-        dropout: dropout rate on the sequence output while training.
+        dropout: dropout rate on the sequence output while training. 0 by default, as in
+            Google's run_squad.py and transformers' BertForQuestionAnswering, which put the
+            span layer straight on the encoder's output (its own dropout still applies).
         seq_length: the window length, in word pieces with [CLS], question and [SEP]s, that
             training used; prediction windows the same way (None: 384).
         doc_stride: word pieces between the starts of consecutive windows over a long context.
@@ -63,7 +65,7 @@ class BertQuestionAnswerer(BertTask):
     def __init__(
         self,
         encoder,
-        dropout=0.1,
+        dropout=0.0,
         seq_length=None,
         doc_stride=DEFAULT_DOC_STRIDE,
         max_query_length=DEFAULT_MAX_QUERY_LENGTH,

@@ -47,7 +47,7 @@ class QaSettings:
     preset: str = None  # for init "random" (e.g. "bert_tiny")
     vocab: str = None  # vocab.txt, for init "random"
     lowercase: bool = True  # for init "random"; a checkpoint brings its own
-    dropout: float = 0.1  # before the span layer
+    dropout: float = 0.0  # before the span layer (none, as Google's run_squad.py and transformers)
     # Windows and decoding.
     seq_length: int = 384  # window length in word pieces: [CLS] question [SEP] context [SEP]
     doc_stride: int = 128  # word pieces between the starts of windows over a long context
@@ -82,7 +82,7 @@ class QaSettings:
 
 
 def start_question_answerer(init, *, seq_length=384, doc_stride=128, max_query_length=64,
-                            max_answer_length=30, n_best=20, allow_no_answer=False, dropout=0.1,
+                            max_answer_length=30, n_best=20, allow_no_answer=False, dropout=0.0,
                             preset=None, vocab_file=None, lowercase=True, seed=None):
     """A `BertQuestionAnswerer` holding its tokenizer: encoder from a checkpoint, or random."""
     from keras_bert.tasks.question_answerer import BertQuestionAnswerer
