@@ -195,7 +195,18 @@ def main():
         return {name: summaries.get(f"{prefix}/{name}") for name in ("keras_bert", *common.PEERS)}
 
     batch_summaries = pick(throughput, "batch")
-    flops = common.classifier_forward_flops(config, common.SEQ_LENGTH, NUM_CLASSES)
+    import numpy as np
+
+    # Useful work is the real tokens' (padding, whether to 128 or to the batch's longest, is
+    # not), so MFU counts each text's forward pass at its own length, the same for every side.
+    from keras_bert import BertTokenizer
+
+    lengths = BertTokenizer.from_vocab_file(str(vocab)).encode(
+        texts, seq_length=common.SEQ_LENGTH)["input_mask"].numpy().sum(axis=1)
+    flops = float(np.mean([common.classifier_forward_flops(config, int(n), NUM_CLASSES)
+                           for n in lengths]))
+    base = base | {"mean_real_tokens": round(float(lengths.mean()), 1),
+                   "mfu_counts": "each text's forward FLOPs at its real length (padding excluded)"}
     records = [
         common.make_record(
             f"serving/{args.preset}/batch_{BATCH_SIZE}",
