@@ -126,9 +126,15 @@ class BertTokenizer(keras.layers.Layer):
                 split_unknown_characters=False,
             )
         else:
+            # The op refuses repeated tokens; Google's vocabularies may repeat one, whose last
+            # id counts. Earlier copies become strings WordPiece never produces (they contain
+            # a space), so the op's ids keep that rule.
+            last = {token: index for index, token in enumerate(vocabulary)}
+            unique = [token if last[token] == index else f"[repeated {index}] {token}"
+                      for index, token in enumerate(vocabulary)]
             fast_wordpiece = functools.partial(
                 tf_text.FastWordpieceTokenizer,
-                vocab=vocabulary,
+                vocab=unique,
                 suffix_indicator="##",
                 token_out_type=tf.int64,
                 unknown_token=UNK_TOKEN,

@@ -104,3 +104,9 @@ def test_long_words_follow_googles_character_limit():
     for text, pieces in zip(texts, got):
         expected = google_reference.full_tokenize(text, {t: i for i, t in enumerate(vocabulary)})
         assert [p.decode() for p in pieces] == expected, text[:20]
+
+
+def test_a_repeated_token_keeps_its_last_id_as_in_googles_load_vocab():
+    vocabulary = SPECIAL + ["the", "cat", "the", "[UNK]", "##s"]  # "the" 7, "[UNK]" 8
+    fast = BertTokenizer(vocabulary, wordpiece_implementation="fast")
+    assert fast.tokenize(["the cats", "dog the", "thes"]).to_list() == [[7, 6, 9], [8, 7], [7, 9]]
