@@ -90,6 +90,19 @@ class TorchBertRecipe:
         self.optimizer.zero_grad()
 
 
+def timing_settings(args, steps, jit_compile, parameters):
+    """What every training-speed record states about how it was timed, and on what model."""
+    return {
+        "precision": "float32",
+        "jit_compile": jit_compile,
+        "steps_per_round": steps,
+        "rounds": args.rounds,
+        "warmup_rounds": args.warmup,
+        "parameters": parameters,
+        "quick": args.quick,
+    }
+
+
 def report_results(results, out=None):
     """Print a one-off benchmark's results as JSON, and write them to `out` when given."""
     text = json.dumps(results, indent=2, ensure_ascii=False, default=str)

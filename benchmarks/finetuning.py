@@ -258,13 +258,7 @@ def main():
         "optimizer": f"keras_bert create_optimizer: AdamW, lr {learning_rate:g} warm-up/linear decay, "
                      "weight decay 0.01, clipnorm 1.0 (both)",
         "learning_rate": learning_rate,
-        "precision": "float32",
-        "jit_compile": jit_compile,
-        "steps_per_round": steps,
-        "rounds": args.rounds,
-        "warmup_rounds": args.warmup,
-        "parameters": parameters,
-        "quick": args.quick,
+        **common.timing_settings(args, steps, jit_compile, parameters),
     }
     padded = summaries[PADDED_VARIANT]
     record = common.make_record(

@@ -160,13 +160,7 @@ def main():
         "seq_length": common.SEQ_LENGTH,
         "masked_positions": PREDICTIONS,
         "optimizer": "keras_bert create_optimizer: AdamW, lr 1e-4 warm-up/linear decay, weight decay 0.01, clipnorm 1.0 (both)",
-        "precision": "float32",
-        "jit_compile": jit_compile,
-        "steps_per_round": steps,
-        "rounds": args.rounds,
-        "warmup_rounds": args.warmup,
-        "parameters": parameters,
-        "quick": args.quick,
+        **common.timing_settings(args, steps, jit_compile, parameters),
     }
     setups = {
         "keras_bert": "BertPretrainer(BertEncoder(config), next_sentence=False): masked LM only",
