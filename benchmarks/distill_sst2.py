@@ -14,7 +14,12 @@ Three models, scored on the same dev sentences:
 
 Data. As in `finetune_minilm_sst2.py`, dev is 1,000 whole SST-2 sentences that share no text
 with training (finetune_common.sentence_disjoint_split), and is only scored: no epoch or
-setting is chosen on it here (`--no-best-on-dev`). The test split is not read.
+setting is chosen on it here (`--no-best-on-dev`). The test split is read only with `--test`,
+once the settings are fixed: each model is then scored on it once, with the same paired
+intervals.
+
+A model folder already complete in `--out` (its `summary.json` written) is reused, not
+trained again, so a stopped run resumes and `--test` can be added to a finished one.
 
 Reported: dev accuracy of the three, the paired 95 % intervals of student − baseline and
 teacher − student over the dev sentences, and each model's classification speed on the dev
@@ -84,6 +89,8 @@ def main():
     parser.add_argument("--temperature", type=float, default=2.0)
     parser.add_argument("--alpha", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--test", action="store_true",
+                        help="also score every model once on SST-2's test split")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     started = time.time()
@@ -115,41 +122,45 @@ def main():
     common = ["--epochs", str(args.epochs), "--seq-length", str(args.seq_length),
               "--learning-rate", str(args.learning_rate), "--seed", str(args.seed)]
     student = os.path.join(args.out, "student_distilled")
-    command = ["distill", "--teacher", teacher, "--student-preset", args.student_preset,
-               "--unlabelled", reviews, "--split-sentences",
-               "--max-unlabelled", str(args.max_unlabelled), "--train", student_train,
-               "--dev", files["dev"], *COLUMNS, "--out", student, "--no-best-on-dev",
-               "--temperature", str(args.temperature), "--alpha", str(args.alpha), *common,
-               "--quiet"]
-    print(f"\n=== keras-bert {' '.join(command)}", flush=True)
-    begun = time.time()
-    if keras_bert_main(command) != 0:
-        sys.exit("distillation failed")
-    minutes["distillation"] = (time.time() - begun) / 60
+    if os.path.exists(os.path.join(student, "summary.json")):
+        print(f"\n=== reusing the finished student {student}", flush=True)
+        command = None
+    else:
+        command = ["distill", "--teacher", teacher, "--student-preset", args.student_preset,
+                   "--unlabelled", reviews, "--split-sentences",
+                   "--max-unlabelled", str(args.max_unlabelled), "--train", student_train,
+                   "--dev", files["dev"], *COLUMNS, "--out", student, "--no-best-on-dev",
+                   "--temperature", str(args.temperature), "--alpha", str(args.alpha), *common,
+                   "--quiet"]
+        print(f"\n=== keras-bert {' '.join(command)}", flush=True)
+        begun = time.time()
+        if keras_bert_main(command) != 0:
+            sys.exit("distillation failed")
+        minutes["distillation"] = (time.time() - begun) / 60
     with open(os.path.join(student, "summary.json"), encoding="utf-8") as file:
         distilled = json.load(file)
 
     # 3. The baseline: the same architecture and rows, gold labels only.
     vocab = os.path.join(teacher, "assets", "tokenizer", "vocab.txt")
-    baseline, _, seconds = finetune(
-        "student_random_finetuned", init="random", files=dict(files, train=student_train),
-        columns=COLUMNS, out_dir=args.out,
-        options=["--preset", args.student_preset, "--vocab", vocab, *common, "--quiet"],
-    )
-    minutes["baseline_finetuning"] = seconds / 60
+    baseline = os.path.join(args.out, "student_random_finetuned")
+    if os.path.exists(os.path.join(baseline, "summary.json")):
+        print(f"\n=== reusing the finished baseline {baseline}", flush=True)
+    else:
+        baseline, _, seconds = finetune(
+            "student_random_finetuned", init="random", files=dict(files, train=student_train),
+            columns=COLUMNS, out_dir=args.out,
+            options=["--preset", args.student_preset, "--vocab", vocab, *common, "--quiet"],
+        )
+        minutes["baseline_finetuning"] = seconds / 60
 
-    # Scores on dev, row by row, and speed.
+    # Scores on dev (and test, once, with --test), row by row, and speed.
     names = {"teacher": teacher, "student": student, "baseline": baseline}
-    scores = {name: test(name, folder, files, args.out, split="dev") for name, folder in names.items()}
-    rows = {name: correct_by_row(name, args.out, split="dev") for name in names}
+    splits = ["dev", "test"] if args.test else ["dev"]
+    scored = {split: score_split(names, files, args.out, split) for split in splits}
     from keras_bert.data.labelled import read_labelled_file
 
     dev_texts = read_labelled_file(files["dev"], text_column="sentence", quoting=False).texts
     speed = {name: texts_per_second(folder, dev_texts) for name, folder in names.items()}
-
-    def gap(first, second):
-        gain, half = paired_gain(rows[first], rows[second])
-        return [gain, gain - half, gain + half]
 
     results = {
         "settings": vars(args),
@@ -158,11 +169,7 @@ def main():
         "sst2_train_rows": distilled["train_examples"],
         "teacher_scoring": distilled["teacher_scoring"],
         "weights": {"teacher": distilled["teacher_weights"], "student": distilled["student_weights"]},
-        "dev_accuracy": {name: scores[name]["accuracy"] for name in names},
-        "dev_examples": scores["teacher"]["examples"],
-        "dev_majority_class_accuracy": scores["teacher"]["majority_class_accuracy"],
-        "student_minus_baseline": gap("student", "baseline"),
-        "teacher_minus_student": gap("teacher", "student"),
+        **{f"{split}_{key}": value for split in splits for key, value in scored[split].items()},
         "dev_agreement_student_teacher": distilled["dev_agreement"],
         "texts_per_second_batch32": speed,
         "minutes": {**minutes, "total": (time.time() - started) / 60},
@@ -171,23 +178,43 @@ def main():
         json.dump(results, file, indent=2)
         file.write("\n")
 
-    print(f"\nSST-2 dev ({results['dev_examples']:,} whole sentences, none in training; "
-          f"always-majority {results['dev_majority_class_accuracy']:.4f}):")
-    for name, label in (("teacher", "teacher (all-MiniLM-L6-v2, fine-tuned)"),
-                        ("student", f"student ({args.student_preset}, distilled)"),
-                        ("baseline", f"baseline ({args.student_preset}, fine-tuned from random)")):
-        print(f"  {label:<44} accuracy {scores[name]['accuracy']:.4f}   "
-              f"{speed[name]:,.0f} texts/s")
-    for key, text in (("student_minus_baseline", "student - baseline"),
-                      ("teacher_minus_student", "teacher - student")):
-        gain, low, high = results[key]
-        print(f"  {text}: {gain:+.4f} (paired 95 % interval {low:+.4f} to {high:+.4f})")
+    for split in splits:
+        result = scored[split]
+        print(f"\nSST-2 {split} ({result['examples']:,} sentences, none in training; "
+              f"always-majority {result['majority_class_accuracy']:.4f}):")
+        for name, label in (("teacher", "teacher (all-MiniLM-L6-v2, fine-tuned)"),
+                            ("student", f"student ({args.student_preset}, distilled)"),
+                            ("baseline", f"baseline ({args.student_preset}, fine-tuned from random)")):
+            print(f"  {label:<44} accuracy {result['accuracy'][name]:.4f}   "
+                  f"{speed[name]:,.0f} texts/s")
+        for key, text in (("student_minus_baseline", "student - baseline"),
+                          ("teacher_minus_student", "teacher - student")):
+            gain, low, high = result[key]
+            print(f"  {text}: {gain:+.4f} (paired 95 % interval {low:+.4f} to {high:+.4f})")
     print(f"  student agrees with the teacher on {distilled['dev_agreement']:.4f} of dev; "
           f"weights {distilled['teacher_weights']:,} (teacher) vs {distilled['student_weights']:,}")
     print(f"  distilled on {distilled['unlabelled_texts']:,} IMDB sentences + "
           f"{distilled['train_examples']:,} SST-2 training rows; minutes: "
           + ", ".join(f"{k} {v:.1f}" for k, v in results["minutes"].items()))
     print(f"results: {os.path.join(args.out, 'results.json')}")
+
+
+def score_split(names, files, out_dir, split):
+    """Each model's accuracy on `split`, and the paired gaps between them, row by row."""
+    scores = {name: test(name, folder, files, out_dir, split=split) for name, folder in names.items()}
+    rows = {name: correct_by_row(name, out_dir, split=split) for name in names}
+
+    def gap(first, second):
+        gain, half = paired_gain(rows[first], rows[second])
+        return [gain, gain - half, gain + half]
+
+    return {
+        "accuracy": {name: scores[name]["accuracy"] for name in names},
+        "examples": scores["teacher"]["examples"],
+        "majority_class_accuracy": scores["teacher"]["majority_class_accuracy"],
+        "student_minus_baseline": gap("student", "baseline"),
+        "teacher_minus_student": gap("teacher", "student"),
+    }
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ def test_flags_of_other_tasks_are_refused(files, tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow  # fine-tunes, evaluates and predicts through the CLI (about 40 s)
 def test_finetune_evaluate_and_predict_on_squad_v2_data(files, tmp_path, capsys):
     out = tmp_path / "qa"
     code = main([

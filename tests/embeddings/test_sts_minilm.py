@@ -46,6 +46,7 @@ def transformers_similarities(folder, first, second, torch, transformers):
     return np.array([float(vectors[a] @ vectors[b]) for a, b in zip(first, second)])
 
 
+@pytest.mark.slow  # encodes all of STS-B dev with both libraries (about 60 s)
 def test_minilm_sts_dev_spearman_matches_transformers(shared_path):
     path = shared_path(*STS_DEV)
     torch = pytest.importorskip("torch")

@@ -51,6 +51,7 @@ class Crash(keras.callbacks.Callback):
             raise RuntimeError("simulated crash")
 
 
+@pytest.mark.slow  # about 100 s: two tiny training runs, one killed and resumed
 def test_interrupted_then_resumed_run_equals_uninterrupted_run(tmp_path, tiny_config):
     straight = build_model(tiny_config)
     result = fit_resumable(straight, dataset(), TOTAL, str(tmp_path / "straight"), checkpoint_every=EVERY, verbose=0)
