@@ -85,7 +85,9 @@ class TransformerBlock(keras.layers.Layer):
 
     def call(self, hidden_states, input_mask, training=None, return_attention_probs=False):
         # [batch, seq] -> [batch, query=seq, key=seq]: every query sees only real keys.
-        key_mask = ops.cast(input_mask, "bool")[:, None, :]
+        # expand_dims, not [:, None, :]: LiteRT has no built-in for a new-axis strided slice
+        # over a dynamic shape (the int8 export converts this graph with built-ins only).
+        key_mask = ops.expand_dims(ops.cast(input_mask, "bool"), 1)
         attention_mask = ops.broadcast_to(
             key_mask,
             (ops.shape(key_mask)[0], ops.shape(hidden_states)[1], ops.shape(key_mask)[2]),
