@@ -19,6 +19,8 @@ __version__ = "0.1.0"
 _PUBLIC_API = {
     "export_saved_model": "keras_bert.serving.export",
     "export_preprocessor": "keras_bert.serving.export",
+    "export_int8": "keras_bert.serving.int8_export",
+    "load_int8_export": "keras_bert.serving.int8_runtime",
     "BertConfig": "keras_bert.config",
     "BertEncoder": "keras_bert.modeling.encoder",
     "BertTokenizer": "keras_bert.tokenization.bert_tokenizer",

@@ -2,6 +2,8 @@
 
 The SavedModel takes raw strings (`encode`, `encode_pair`, and `classify` for classifiers)
 and token ids (`encode_ids`), and loads without keras_bert; see export/README.md.
+`--quantize int8` writes instead a folder of tokenizer SavedModel + int8 LiteRT model
+(`keras_bert.serving.int8_export`), loaded with `keras_bert.load_int8_export`.
 """
 
 import argparse
@@ -56,18 +58,28 @@ def register(subparsers):
         help="L2-normalise sentence_embedding (default: the model's own setting, else no)",
     )
     parser.add_argument(
+        "--quantize", choices=("int8",),
+        help="int8: write a classifier or encoder as a tokenizer SavedModel plus a dynamic-range "
+        "int8 LiteRT model (classify, encode over raw strings; load it with "
+        "keras_bert.load_int8_export), not a TF Serving SavedModel",
+    )
+    parser.add_argument(
         "--overwrite", action="store_true", help="replace existing output folders"
     )
     parser.set_defaults(func=run)
 
 
-def default_output_path(model_path):
-    """export/<model folder name>/1: TF Serving serves numbered version folders of a model."""
+def default_output_path(model_path, quantize=None):
+    """export/<model folder name>/1: TF Serving serves numbered version folders of a model.
+    An int8 export, which TF Serving cannot serve, goes to export/<model folder name>_int8."""
     from keras_bert.interop import remote
 
     if remote.is_remote(model_path):
-        return os.path.join(DEFAULT_EXPORT_ROOT, remote.model_name(model_path), "1")
-    name = os.path.basename(os.path.normpath(os.path.abspath(model_path))) or "model"
+        name = remote.model_name(model_path)
+    else:
+        name = os.path.basename(os.path.normpath(os.path.abspath(model_path))) or "model"
+    if quantize:
+        return os.path.join(DEFAULT_EXPORT_ROOT, f"{name}_{quantize}")
     return os.path.join(DEFAULT_EXPORT_ROOT, name, "1")
 
 
@@ -80,7 +92,13 @@ def run(args):
         raise KerasBertError(f"--model {args.model} is not a folder.")
     if args.seq_length is not None and args.seq_length < 2:
         raise KerasBertError(f"--seq-length must be at least 2, got {args.seq_length}.")
-    out = args.out or default_output_path(args.model)
+    if args.quantize and (args.preprocessor_out or args.allow_non_serving_ops):
+        flag = "--preprocessor-out" if args.preprocessor_out else "--allow-non-serving-ops"
+        raise KerasBertError(
+            f"{flag} applies to the float SavedModel; drop it with --quantize {args.quantize} "
+            "(the int8 folder holds its own preprocessing, never served by TF Serving)."
+        )
+    out = args.out or default_output_path(args.model, args.quantize)
     from keras_bert.output_paths import check_output
 
     model_input = [("--model", None if remote.is_remote(args.model) else args.model)]
@@ -99,6 +117,8 @@ def run(args):
         loaded = native.load_model(args.model)  # the task as saved: its pooling included
     else:
         loaded = load_checkpoint(args.model)
+    if args.quantize:
+        return _export_int8(loaded, out, args)
     serving_compatible = not args.allow_non_serving_ops
     info = export_saved_model(
         loaded,
@@ -122,4 +142,23 @@ def run(args):
             overwrite=args.overwrite,
         )
         print(f"Exported preprocessor to {args.preprocessor_out}")
+    return 0
+
+
+def _export_int8(loaded, out, args):
+    from keras_bert.serving.int8_export import export_int8
+
+    try:
+        manifest = export_int8(
+            loaded, out, seq_length=args.seq_length, pooling=args.pooling,
+            normalize=args.normalize, overwrite=args.overwrite,
+        )
+    except KerasBertError as error:
+        # The library names its own argument; the command line knows it as --model.
+        raise KerasBertError(str(error).replace("model_or_folder", f"--model {args.model}"))
+    print(
+        f"Exported {manifest['task']} as int8 (seq_length {manifest['seq_length']}, "
+        f"{manifest['model_bytes'] / 2**20:.1f} MiB LiteRT model) to {out}; "
+        "load it with keras_bert.load_int8_export"
+    )
     return 0
