@@ -218,7 +218,8 @@ class _IdsModule(tf.Module):
         model = classifier if classifier is not None else encoder
         self.model_variables = [variable.value for variable in model.variables]
         self.encode = tf.function(self._encode, input_signature=[_ids_spec()])
-        self.classify = tf.function(self._classify, input_signature=[_ids_spec()])
+        if classifier is not None:  # saving traces every tf.function attribute
+            self.classify = tf.function(self._classify, input_signature=[_ids_spec()])
 
     def _encode(self, inputs):
         outputs = self._encoder(inputs, training=False)

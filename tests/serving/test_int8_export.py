@@ -170,6 +170,67 @@ def test_fresh_process_loads_with_the_loader_file_alone(exports, tmp_path):
     np.testing.assert_allclose(fresh["probabilities"], here["probabilities"], atol=1e-4)
 
 
+def small_bert(seed=1):
+    """A small encoder over the test sentences' vocabulary (matrices of ≥ 1,024 weights, the
+    smallest that dynamic-range quantization converts to int8)."""
+    import keras
+
+    from keras_bert import BertConfig, BertEncoder, BertTokenizer
+
+    vocabulary = vocabulary_of(SENTENCES)
+    keras.utils.set_random_seed(seed)
+    config = BertConfig(
+        vocab_size=len(vocabulary), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=64,
+    )
+    return BertEncoder(config), BertTokenizer(vocabulary)
+
+
+def test_pair_classifier_int8_matches_the_in_memory_model(tmp_path):
+    import keras
+
+    from keras_bert import BertClassifier
+
+    encoder, tokenizer = small_bert()
+    classifier = BertClassifier(
+        encoder, num_classes=3, text_pair=True, seq_length=24, pooling="mean", tokenizer=tokenizer
+    )
+    text_a, text_b = SENTENCES[:6], SENTENCES[20:26]
+    export_int8(classifier, str(tmp_path / "pair"))
+    bert = load_int8_export(tmp_path / "pair")
+    int8 = bert.classify(text_a, text_b)
+    inputs = tokenizer.encode(text_a, text_b, seq_length=24)
+    expected = keras.ops.softmax(classifier(inputs, training=False)).numpy()
+    np.testing.assert_allclose(int8["probabilities"], expected, atol=0.02)
+    assert bert.encode_pair(text_a, text_b)["input_mask"].sum() == inputs["input_mask"].numpy().sum()
+    with pytest.raises(ValueError, match="text pairs"):
+        bert.classify(text_a)
+
+
+def test_sentence_encoder_int8_has_encode_only(tmp_path):
+    from keras_bert import BertSentenceEncoder
+
+    encoder, tokenizer = small_bert()
+    model = BertSentenceEncoder(
+        encoder, pooling="mean", normalize=True, seq_length=32, tokenizer=tokenizer
+    )
+    manifest = export_int8(model, str(tmp_path / "encoder"))
+    assert (manifest["task"], manifest["sentence_pooling"], manifest["normalize"]) == (
+        "encoder", "mean", True
+    )
+    bert = load_int8_export(tmp_path / "encoder")
+    int8 = bert.encode(SENTENCES)["sentence_embedding"]
+    # The oracle: the float encoder's sequence output, averaged over real tokens in NumPy.
+    inputs = tokenizer.encode(SENTENCES, seq_length=32)
+    sequence = encoder(inputs, training=False)["sequence_output"].numpy()
+    mask = inputs["input_mask"].numpy()[..., None]
+    expected = (sequence * mask).sum(1) / mask.sum(1)
+    expected /= np.linalg.norm(expected, axis=-1, keepdims=True)
+    assert (int8 * expected).sum(-1).min() > 0.99
+    with pytest.raises(ValueError, match="encoder"):
+        bert.classify(SENTENCES)
+
+
 def test_cli_quantize_int8(exports, tmp_path, capsys):
     _, folder, _, int8_folder = exports
     out = tmp_path / "cli_int8"
