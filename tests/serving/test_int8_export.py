@@ -153,6 +153,7 @@ def test_int8_model_is_really_quantized(exports):
     assert manifest["seq_length"] == SEQ_LENGTH and manifest["litert_ops"] == "TFLITE_BUILTINS"
 
 
+@pytest.mark.slow  # a fresh Python process loads TensorFlow and the export (about 20 s)
 def test_fresh_process_loads_with_the_loader_file_alone(exports, tmp_path):
     texts = tmp_path / "texts.json"
     texts.write_text(json.dumps(SENTENCES), encoding="utf-8")
@@ -231,6 +232,7 @@ def test_sentence_encoder_int8_has_encode_only(tmp_path):
         bert.classify(SENTENCES)
 
 
+@pytest.mark.slow  # exports again through the CLI (about 15 s)
 def test_cli_quantize_int8(exports, tmp_path, capsys):
     _, folder, _, int8_folder = exports
     out = tmp_path / "cli_int8"
