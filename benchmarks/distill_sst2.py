@@ -89,6 +89,8 @@ def main():
     parser.add_argument("--temperature", type=float, default=2.0)
     parser.add_argument("--alpha", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--teacher-cache",
+                        help="folder of teacher scores an earlier run cached (distill --cache)")
     parser.add_argument("--test", action="store_true",
                         help="also score every model once on SST-2's test split")
     args = parser.parse_args()
@@ -132,6 +134,8 @@ def main():
                    "--dev", files["dev"], *COLUMNS, "--out", student, "--no-best-on-dev",
                    "--temperature", str(args.temperature), "--alpha", str(args.alpha), *common,
                    "--quiet"]
+        if args.teacher_cache:
+            command += ["--cache", args.teacher_cache]
         print(f"\n=== keras-bert {' '.join(command)}", flush=True)
         begun = time.time()
         if keras_bert_main(command) != 0:
