@@ -27,6 +27,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from benchmarks import common, timing  # noqa: E402
+from benchmarks.serving import batched_round, single_round  # noqa: E402
 
 BATCH_SIZE = 32
 WAYS = ("float32", "float32_fast_tokenizer", "int8")
@@ -91,25 +92,6 @@ def score(classify, texts, gold):
     for start in range(0, len(texts), BATCH_SIZE):
         labels += classify(texts[start:start + BATCH_SIZE])[1]
     return labels, sum(a == b for a, b in zip(labels, gold)) / len(gold)
-
-
-def batched_round(classify, batches):
-    def run():
-        for batch in batches:
-            probabilities, _ = classify(batch)
-            assert len(probabilities) == len(batch)
-        return sum(len(batch) for batch in batches)
-
-    return run
-
-
-def single_round(classify, texts):
-    def run():
-        for text in texts:
-            classify([text])
-        return len(texts)
-
-    return run
 
 
 def main():
