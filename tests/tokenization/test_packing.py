@@ -2,6 +2,7 @@
 
 import itertools
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -54,3 +55,40 @@ def test_pack_accepts_words_by_wordpieces_and_rejects_three_segments():
         packer([nested, nested, nested], seq_length=8)
     with pytest.raises(ValueError, match="no room"):
         packer([nested, nested], seq_length=4)
+
+
+def google_pack(first, second, seq_length, cls_id=101, sep_id=102, pad_id=0):
+    """Google's run_classifier.convert_single_example on ids: truncate, add [CLS]/[SEP], pad."""
+    if second is None:
+        first = first[: seq_length - 2]
+        ids, types = [cls_id] + first + [sep_id], [0] * (len(first) + 2)
+    else:
+        kept_first, kept_second = google_truncate_seq_pair(len(first), len(second), seq_length - 3)
+        first, second = first[:kept_first], second[:kept_second]
+        ids = [cls_id] + first + [sep_id] + second + [sep_id]
+        types = [0] * (len(first) + 2) + [1] * (len(second) + 1)
+    mask = [1] * len(ids)
+    padding = seq_length - len(ids)
+    return ids + [pad_id] * padding, mask + [0] * padding, types + [0] * padding
+
+
+@pytest.mark.parametrize("pairs", [False, True])
+def test_packing_matches_googles_example_conversion_on_random_lengths(pairs):
+    rng = np.random.default_rng(0)
+    packer = BertInputPacker(cls_id=101, sep_id=102, pad_id=0)
+    for seq_length in (5, 8, 13, 32):
+        rows = 40
+        firsts = [rng.integers(1000, 2000, rng.integers(0, 40)).tolist() for _ in range(rows)]
+        seconds = [rng.integers(2000, 3000, rng.integers(0, 40)).tolist() for _ in range(rows)]
+        segments = [tf.ragged.constant(firsts, dtype=tf.int64, ragged_rank=1)]
+        if pairs:
+            segments.append(tf.ragged.constant(seconds, dtype=tf.int64, ragged_rank=1))
+        features, truncated = packer.pack_with_truncation(segments, seq_length=seq_length)
+        expected = [google_pack(a, b if pairs else None, seq_length) for a, b in zip(firsts, seconds)]
+        assert features["input_word_ids"].numpy().tolist() == [e[0] for e in expected]
+        assert features["input_mask"].numpy().tolist() == [e[1] for e in expected]
+        assert features["input_type_ids"].numpy().tolist() == [e[2] for e in expected]
+        budget = seq_length - (3 if pairs else 2)
+        assert truncated.numpy().tolist() == [
+            len(a) + (len(b) if pairs else 0) > budget for a, b in zip(firsts, seconds)
+        ]
