@@ -43,13 +43,21 @@ def figure(record, side):
     if value is None:
         return "not measured"
     text = f"{number(value)} [{percent(record['spread'].get(side))}]"
-    if side == "keras_bert":
-        for variant in (record.get("variants") or {}).values():
+    for variant in (record.get("variants") or {}).values():
+        if variant.get("side", "keras_bert") == side:
             text += f"; {variant['label']}: {number(variant['median'])}"
     mfu = (record.get("mfu") or {}).get(side)
     if mfu is not None:
         text += f", MFU {100 * mfu:.1f} %"
     return text
+
+
+def padding_and_xla(config):
+    """How a serving record padded and compiled (older records: everything to 128, no XLA)."""
+    if config.get("xla") is False:
+        return "no XLA"
+    return ("keras_bert and Hugging Face pad each batch to its longest text (rounded up to 8), "
+            "keras-hub to 128; XLA only in the keras_bert variant that says so")
 
 
 def speed_ratio(record, peer):
@@ -107,8 +115,8 @@ def settings(record):
             else f"{config['calls_per_round']} calls/round"
         )
         return (
-            f"L{config['layers']}/H{config['hidden_size']}, seq {config['seq_length']}, tanh GELU, "
-            f"{config['texts']}, {per_round}, no XLA; {rounds}"
+            f"L{config['layers']}/H{config['hidden_size']}, at most seq {config['seq_length']}, "
+            f"tanh GELU, {config['texts']}, {per_round}, {padding_and_xla(config)}; {rounds}"
         )
     if kind == "finetuning":
         return (

@@ -1,21 +1,28 @@
 """Serving from raw strings: texts/s at batch 32 and batch-1 latency, keras_bert vs keras-hub vs
 Hugging Face, with MFU for the batched figure.
 
-Every contender takes a batch of Python strings, tokenizes and packs them to seq 128 (Google's
-uncased English vocabulary, lowercased), runs the same architecture (random weights, tanh GELU,
-from `BertConfig.from_preset`), the [CLS] pooler and a 2-class dense layer, and hands back the
-class probabilities and the arg-max as numpy:
+Every contender takes a batch of Python strings, tokenizes and packs them to at most seq 128
+(Google's uncased English vocabulary, lowercased), runs the same architecture (random weights,
+tanh GELU, from `BertConfig.from_preset`), the [CLS] pooler and a 2-class dense layer, and hands
+back the class probabilities and the arg-max as numpy. keras_bert and Hugging Face pad each
+batch to its longest text rounded up to a multiple of 8 (keras_bert's export always does; for
+`tokenizers` it is `enable_padding(pad_to_multiple_of=8)`, the way its users pad); keras-hub's
+preprocessor can only pad to 128. Two variants are timed in the same rounds and stored under
+`variants`: Hugging Face padded to 128, and keras_bert exported with `jit_compile=True`.
 
-- keras_bert: the SavedModel `export_saved_model` writes for a `BertClassifier`, loaded back
-  with `tf.saved_model.load` (what a serving process runs), its `classify` method;
+- keras_bert: the SavedModel `export_saved_model` writes for a `BertClassifier` with its
+  defaults (TF Serving's op set, no XLA), loaded back with `tf.saved_model.load` (what a
+  serving process runs), its `classify` method; the variant exports with
+  `serving_compatible=False, jit_compile=True` (fast WordPiece, the encoder and head under XLA,
+  compiled per batch shape in the untimed warm-up round);
 - keras-hub: `BertTextClassifierPreprocessor` + `BertBackbone` + a `Dense` layer, softmax and
   arg-max in one `tf.function` (not exported: the most keras-hub can do in-process);
-- Hugging Face: `tokenizers.BertWordPieceTokenizer.encode_batch` (RAYON_NUM_THREADS threads),
-  then `transformers.BertForSequenceClassification` on torch in `torch.inference_mode()` with
+- Hugging Face: `tokenizers.BertWordPieceTokenizer.encode_batch` (RAYON_NUM_THREADS threads,
+  truncation to 128), then `transformers.BertForSequenceClassification` on torch in `torch.inference_mode()` with
   `torch.set_num_threads` equal to TensorFlow's thread count (eager PyTorch, its default
   attention implementation).
 
-No XLA on any side (tokenization ops are not XLA-compilable). Texts are SST-2 dev sentences.
+No XLA elsewhere (tokenization ops are not XLA-compilable). Texts are SST-2 dev sentences.
 
     python -m benchmarks.serving --preset bert_tiny --out records.json [--quick]
 """
@@ -31,19 +38,28 @@ BATCH_SIZE = 32
 NUM_CLASSES = 2
 VOCAB_FILE = "google_uncased_en_vocab.txt"
 HIDDEN_ACT = "gelu_approx"
+PAD_MULTIPLE = 8  # keras_bert's export rounds each batch's longest text up to this
+HF_PADDED_128 = "huggingface_padded_128"
+KB_XLA = "keras_bert_jit_compile"
+VARIANTS = {  # timed in the same rounds, shown beside their side's figure
+    KB_XLA: ("keras_bert", "jit_compile=True (XLA; not for TF Serving)"),
+    HF_PADDED_128: ("huggingface", "padded to 128"),
+}
 
 
-def keras_bert_classify(config, vocab, folder):
+def keras_bert_classify(config, vocab, folder, **export_options):
     """The one place this benchmark builds a keras_bert task model."""
+    import keras
     import tensorflow as tf
     import tensorflow_text  # noqa: F401  (registers the tokenizer's ops for the loaded model)
 
     from keras_bert import BertClassifier, BertEncoder, BertTokenizer, export_saved_model
 
+    keras.utils.set_random_seed(0)  # the same weights for every export
     classifier = BertClassifier(BertEncoder(config), num_classes=NUM_CLASSES, seq_length=common.SEQ_LENGTH)
     tokenizer = BertTokenizer.from_vocab_file(vocab, lowercase=True)
-    path = os.path.join(folder, "saved_model")
-    export_saved_model(classifier, path, tokenizer=tokenizer)
+    path = os.path.join(folder, "saved_model_" + "_".join(export_options))
+    export_saved_model(classifier, path, tokenizer=tokenizer, **export_options)
     served = tf.saved_model.load(path)
 
     def classify(batch):
@@ -76,7 +92,7 @@ def keras_hub_classify(config, vocab):
     return classify
 
 
-def hugging_face_classify(config, vocab):
+def hugging_face_classify(config, vocab, pad_to_longest=True):
     try:
         import tokenizers
         import torch
@@ -85,7 +101,10 @@ def hugging_face_classify(config, vocab):
         raise common.Skip(f"Hugging Face side needs tokenizers, torch and transformers: {error}")
     tokenizer = tokenizers.BertWordPieceTokenizer(str(vocab), lowercase=True)
     tokenizer.enable_truncation(common.SEQ_LENGTH)
-    tokenizer.enable_padding(length=common.SEQ_LENGTH)
+    if pad_to_longest:
+        tokenizer.enable_padding(pad_to_multiple_of=PAD_MULTIPLE)
+    else:
+        tokenizer.enable_padding(length=common.SEQ_LENGTH)
     model = transformers.BertForSequenceClassification(
         transformers.BertConfig(
             vocab_size=config.vocab_size,
@@ -155,10 +174,12 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         classifiers = {
             "keras_bert": keras_bert_classify(config, vocab, folder),
+            KB_XLA: keras_bert_classify(config, vocab, folder, serving_compatible=False, jit_compile=True),
             "keras_hub": keras_hub_classify(config, vocab),
         }
         try:
             classifiers["huggingface"] = hugging_face_classify(config, vocab)
+            classifiers[HF_PADDED_128] = hugging_face_classify(config, vocab, pad_to_longest=False)
         except common.Skip as skip:
             common.log(f"serving: Hugging Face skipped ({skip})")
         contenders = {f"batch/{name}": batched_round(run, batches) for name, run in classifiers.items()}
@@ -180,7 +201,7 @@ def main():
         "hidden_act": "tanh GELU on all three",
         "seq_length": common.SEQ_LENGTH,
         "texts": "SST-2 dev sentences",
-        "xla": False,
+        "xla": "off, except the keras_bert jit_compile variant",
         "rounds": args.rounds,
         "warmup_rounds": args.warmup,
         "quick": args.quick,
@@ -188,11 +209,19 @@ def main():
     setups = {
         "keras_bert": "export_saved_model(BertClassifier) reloaded with tf.saved_model.load, .classify(strings)",
         "keras_hub": "BertTextClassifierPreprocessor + BertBackbone + Dense, softmax, arg-max in one tf.function",
-        "huggingface": "tokenizers.BertWordPieceTokenizer.encode_batch + transformers.BertForSequenceClassification, torch.inference_mode, torch threads = TF threads",
+        "huggingface": "tokenizers.BertWordPieceTokenizer.encode_batch (truncation to 128, padding to the batch's longest rounded up to 8) + transformers.BertForSequenceClassification, torch.inference_mode, torch threads = TF threads",
     }
 
     def pick(summaries, prefix):
         return {name: summaries.get(f"{prefix}/{name}") for name in ("keras_bert", *common.PEERS)}
+
+    def variants(summaries, prefix):
+        return {"variants": {
+            name: {"side": side, "label": label, "median": summary["median"],
+                   "spread": summary["spread"], "rounds": summary["rounds"]}
+            for name, (side, label) in VARIANTS.items()
+            if (summary := summaries.get(f"{prefix}/{name}")) is not None
+        }}
 
     batch_summaries = pick(throughput, "batch")
     import numpy as np
@@ -216,6 +245,7 @@ def main():
             setups,
             env,
             mfu=common.mfu_record(flops, {k: v for k, v in batch_summaries.items() if v}, peak_rates),
+            extra=variants(throughput, "batch"),
         ),
         common.make_record(
             f"serving/{args.preset}/batch_1_latency",
@@ -225,6 +255,7 @@ def main():
             setups,
             env,
             higher_is_better=False,
+            extra=variants(latency, "single"),
         ),
     ]
     common.write_records(args.out, records)

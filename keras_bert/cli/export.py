@@ -48,6 +48,13 @@ def register(subparsers):
         help="do not restrict the graph to ops the stock TensorFlow Serving build has",
     )
     parser.add_argument(
+        "--jit-compile",
+        action="store_true",
+        help="run the encoder and head of encode and classify with XLA (compiled per batch "
+        "shape on first use; faster in TensorFlow or Keras processes); needs "
+        "--allow-non-serving-ops, as TF Serving runs no XLA by default",
+    )
+    parser.add_argument(
         "--pooling", choices=("cls", "mean", "max"),
         help="the sentence_embedding that encode returns (default: the model's own: a "
         "classifier's or sentence encoder's pooling, a sentence-transformers checkpoint's, "
@@ -92,6 +99,10 @@ def run(args):
         raise KerasBertError(f"--model {args.model} is not a folder.")
     if args.seq_length is not None and args.seq_length < 2:
         raise KerasBertError(f"--seq-length must be at least 2, got {args.seq_length}.")
+    if args.jit_compile and not args.allow_non_serving_ops:
+        raise KerasBertError(
+            "--jit-compile needs --allow-non-serving-ops: TF Serving runs no XLA by default."
+        )
     if args.quantize and (args.preprocessor_out or args.allow_non_serving_ops):
         flag = "--preprocessor-out" if args.preprocessor_out else "--allow-non-serving-ops"
         raise KerasBertError(
@@ -128,6 +139,7 @@ def run(args):
         overwrite=args.overwrite,
         pooling=args.pooling,
         normalize=args.normalize,
+        jit_compile=args.jit_compile,
     )
     print(
         f"Exported {info['task']} (seq_length {info['seq_length']}) to {out}; "

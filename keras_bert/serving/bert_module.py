@@ -26,6 +26,11 @@ Raw-string endpoints pad each batch only to its longest text (rounded up to a mu
 so few shapes are traced), not to `seq_length`: outputs at real tokens are the same, and a
 batch of short texts costs what it holds. `sequence_output` and `input_mask` are as long as
 that padded length.
+
+With `jit_compile`, `encode`, `encode_pair` and `classify` run the encoder (and head) as one
+XLA computation, compiled on first use for each [batch, padded length] shape and cached for
+the process: fewer, fused kernels, so a small model answers much sooner. Tokenization stays
+outside (tf-text ops have no XLA kernels), and so do `tag`, `answer` and the token-id methods.
 """
 
 import tensorflow as tf
@@ -62,6 +67,7 @@ class BertServingModule(tf.Module):
         text_pair: whether `classify` takes `text_a` and `text_b` (classifiers only).
         sentence_pooling: "cls", "mean" or "max": the `sentence_embedding` of `encode`.
         normalize: L2-normalise `sentence_embedding`.
+        jit_compile: run the encoder and head of the raw-string endpoints with XLA.
     """
 
     # tf.Module derives these from its attributes at run time; TF Hub's reusable SavedModel
@@ -82,6 +88,7 @@ class BertServingModule(tf.Module):
         normalize=False,
         tagger=None,
         answerer=None,
+        jit_compile=False,
         name="bert",
     ):
         super().__init__(name=name)
@@ -96,6 +103,10 @@ class BertServingModule(tf.Module):
         self.text_pair = bool(text_pair)
         self.sentence_pooling = sentence_pooling
         self.normalize = bool(normalize)
+        # Not tracked either: traced into the endpoints that call them.
+        object.__setattr__(self, "_encoder_forward", _inference(encoder, jit_compile))
+        object.__setattr__(self, "_classifier_forward", _inference(classifier, jit_compile))
+        self.jit_compile = bool(jit_compile)
         model = next(m for m in (answerer, tagger, classifier, encoder) if m is not None)
         self.variables = [variable.value for variable in model.variables]
         self.trainable_variables = [variable.value for variable in model.trainable_variables]
@@ -273,7 +284,7 @@ class BertServingModule(tf.Module):
 
     def _encode_inputs(self, inputs):
         inputs = trim_batch_padding(_as_int32(inputs))
-        outputs = self._encoder(inputs, training=False)
+        outputs = self._encoder_forward(inputs)
         sentence = pool_sentences(
             outputs["pooled_output"], outputs["sequence_output"], inputs["input_mask"],
             self.sentence_pooling, self.normalize,
@@ -287,13 +298,24 @@ class BertServingModule(tf.Module):
 
     def _classify_inputs(self, inputs):
         inputs = trim_batch_padding(_as_int32(inputs))
-        logits = _float32(self._classifier(inputs, training=False))
+        logits = _float32(self._classifier_forward(inputs))
         label_ids = tf.argmax(logits, axis=-1, output_type=tf.int32)
         return {
             "probabilities": tf.nn.softmax(logits, axis=-1),
             "label_ids": label_ids,
             "labels": tf.gather(self._label_names, label_ids),
         }
+
+
+def _inference(model, jit_compile):
+    """`model` in inference mode, as one XLA computation when `jit_compile`."""
+    if model is None:
+        return None
+
+    def forward(inputs):
+        return model(inputs, training=False)
+
+    return tf.function(forward, jit_compile=True, autograph=False) if jit_compile else forward
 
 
 def _as_int32(inputs):

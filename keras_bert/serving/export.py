@@ -33,6 +33,7 @@ def export_saved_model(
     overwrite=False,
     pooling=None,
     normalize=None,
+    jit_compile=False,
 ):
     """Export `model` with its tokenizer as one SavedModel at `path`; returns the export info.
 
@@ -56,6 +57,12 @@ def export_saved_model(
             what a sentence-transformers checkpoint was trained with, else "cls".
         normalize: L2-normalise `sentence_embedding` (default: a sentence encoder's setting,
             else no).
+        jit_compile: run the encoder and head of `encode`, `encode_pair` and `classify` as
+            one XLA computation, compiled on the first call for each [batch, padded length]
+            (lengths are multiples of 8) and then reused: faster in TensorFlow or Keras
+            processes (`benchmarks/serving.py`), but the first call of each shape waits for
+            the compiler. Needs `serving_compatible=False`: TF Serving's XLA JIT is off by
+            default (its `--xla_cpu_compilation_enabled`).
 
     Signatures: `encode`, `encode_pair`, `encode_ids` (TF Hub encoder contract over token
     ids), `classify` for classifiers, `tag` for taggers with BIO tags (entities with
@@ -67,6 +74,12 @@ def export_saved_model(
     """
 
 
+    if jit_compile and serving_compatible:
+        raise KerasBertError(
+            "export_saved_model: jit_compile=True needs serving_compatible=False (TF Serving "
+            "runs XLA only with --xla_cpu_compilation_enabled); pass serving_compatible=False "
+            "for a model served from TensorFlow or Keras."
+        )
     parts = _model_parts(model, tokenizer)
     config = parts["encoder"].config
     seq_length = _check_seq_length(
@@ -78,11 +91,14 @@ def export_saved_model(
     final_path = _prepare_output_folder(path, overwrite)
     with staged_folder("path", final_path) as path:
         return _export_saved_model(
-            parts, path, seq_length, serving_compatible, tokenizer, pooling, normalize, config
+            parts, path, seq_length, serving_compatible, tokenizer, pooling, normalize, config,
+            jit_compile,
         )
 
 
-def _export_saved_model(parts, path, seq_length, serving_compatible, tokenizer, pooling, normalize, config):
+def _export_saved_model(
+    parts, path, seq_length, serving_compatible, tokenizer, pooling, normalize, config, jit_compile
+):
     import tensorflow as tf
 
     from keras_bert.serving.bert_module import BertServingModule
@@ -102,6 +118,7 @@ def _export_saved_model(parts, path, seq_length, serving_compatible, tokenizer, 
         "serving_compatible": bool(serving_compatible),
         "sentence_pooling": pooling,
         "normalize": normalize,
+        "jit_compile": bool(jit_compile),
     }
     answerer = parts["answerer"]
     if answerer is not None:
@@ -122,6 +139,7 @@ def _export_saved_model(parts, path, seq_length, serving_compatible, tokenizer, 
         normalize=normalize,
         tagger=parts["tagger"],
         answerer=parts["answerer"],
+        jit_compile=jit_compile,
     )
     module.trace_for_export()
     signatures = module.signatures()
