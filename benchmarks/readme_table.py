@@ -43,12 +43,12 @@ def figure(record, side):
     if value is None:
         return "not measured"
     text = f"{number(value)} [{percent(record['spread'].get(side))}]"
+    mfu = (record.get("mfu") or {}).get(side)
+    if mfu is not None:  # the side's own figure's, before any variant's
+        text += f", MFU {100 * mfu:.1f} %"
     for variant in (record.get("variants") or {}).values():
         if variant.get("side", "keras_bert") == side:
             text += f"; {variant['label']}: {number(variant['median'])}"
-    mfu = (record.get("mfu") or {}).get(side)
-    if mfu is not None:
-        text += f", MFU {100 * mfu:.1f} %"
     return text
 
 

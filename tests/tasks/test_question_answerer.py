@@ -59,7 +59,10 @@ def test_answers_are_cut_from_the_context_of_any_length(tiny_config):
         assert set(answer) == {"answer", "start", "end", "score"}
         assert answer["answer"] and context[answer["start"]:answer["end"]] == answer["answer"]
         assert 0.0 < answer["score"] <= 1.0
-    assert model.predict_answers(questions[0], CONTEXTS[0]) == answers[0]
+    alone = model.predict_answers(questions[0], CONTEXTS[0])
+    # The same answer; its score equal to float32 rounding (a batch of one multiplies in
+    # other blocks than a batch of many on some CPUs).
+    assert alone == answers[0] | {"score": pytest.approx(answers[0]["score"], rel=1e-5)}
     assert len(model.encode_examples(
         [QaExample("q", questions[2], CONTEXTS[2])]
     )) > 100  # the 5,000-word context is read in many windows

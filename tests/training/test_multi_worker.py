@@ -153,7 +153,9 @@ def test_two_workers_train_like_one_process_on_the_same_global_batch(tmp_path):
     for name in worker0:
         np.testing.assert_array_equal(worker0[name], worker1[name], err_msg=name)
         # Clipping each worker's half before summing (Keras's own order) differs by ~1e-2 here.
-        np.testing.assert_allclose(worker0[name], reference[name], rtol=0, atol=2e-6, err_msg=name)
+        # 4 Adam steps at rate 1e-2 carry float32 rounding of a different summation order:
+        # 2.1e-6 was seen on an AMD EPYC, so 1e-5 (still 100x below what a step moves).
+        np.testing.assert_allclose(worker0[name], reference[name], rtol=0, atol=1e-5, err_msg=name)
     losses = [_train_losses(tmp_path / name) for name in ("worker0", "worker1", "reference")]
     assert len(losses[0]) == SETTINGS["steps"]
     np.testing.assert_allclose(losses[0], losses[2], rtol=1e-5)
