@@ -29,7 +29,7 @@ that padded length.
 
 With `jit_compile`, `encode`, `encode_pair` and `classify` run the encoder (and head) as one
 XLA computation, compiled on first use for each [batch, padded length] shape and cached for
-the process: fewer, fused kernels, so a small model answers much sooner. Tokenization stays
+the process: fewer, fused kernels, which pays most for batches of a small model. Tokenization stays
 outside (tf-text ops have no XLA kernels), and so do `tag`, `answer` and the token-id methods.
 """
 
@@ -106,7 +106,6 @@ class BertServingModule(tf.Module):
         # Not tracked either: traced into the endpoints that call them.
         object.__setattr__(self, "_encoder_forward", _inference(encoder, jit_compile))
         object.__setattr__(self, "_classifier_forward", _inference(classifier, jit_compile))
-        self.jit_compile = bool(jit_compile)
         model = next(m for m in (answerer, tagger, classifier, encoder) if m is not None)
         self.variables = [variable.value for variable in model.variables]
         self.trainable_variables = [variable.value for variable in model.trainable_variables]
