@@ -243,21 +243,28 @@ class BertTokenizer(keras.layers.Layer):
 
         The op counts a word's length in bytes, Google in characters, so a word of more
         than MAX_CHARS_PER_WORD bytes but not characters would wrongly become [UNK]. Rows
-        holding an [UNK] (few in practice) are therefore redone on the word path.
+        where that can happen (longer than MAX_CHARS_PER_WORD bytes, not all ASCII, holding
+        an [UNK]) are therefore redone on the word path. Rows of ASCII, where bytes are
+        characters, never are: an [UNK] there is Google's too, and English text has some
+        in most batches.
         """
         ids = tf.cast(self._end_to_end.tokenize(normalized), tf.int32)
-        has_unknown = tf.reduce_any(tf.equal(ids, self.unk_id), axis=1)
+        byte_lengths = tf.strings.length(normalized)
+        may_differ = (byte_lengths > MAX_CHARS_PER_WORD) & tf.not_equal(
+            byte_lengths, tf.strings.length(normalized, unit="UTF8_CHAR")
+        )
 
         def redo_rows_with_unknown():
-            rows = tf.where(has_unknown)[:, 0]
+            redo = may_differ & tf.reduce_any(tf.equal(ids, self.unk_id), axis=1)
+            rows = tf.where(redo)[:, 0]
             redone = self._word_path_ids(tf.gather(normalized, rows))
-            batch = tf.shape(has_unknown, out_type=tf.int64)[0]
+            batch = tf.shape(redo, out_type=tf.int64)[0]
             # Row i of the result: row i of `ids`, or the k-th redone row after them.
-            k = tf.cumsum(tf.cast(has_unknown, tf.int64)) - 1
-            index = tf.where(has_unknown, batch + k, tf.range(batch))
+            k = tf.cumsum(tf.cast(redo, tf.int64)) - 1
+            index = tf.where(redo, batch + k, tf.range(batch))
             return tf.gather(tf.concat([ids, redone], axis=0), index)
 
-        return tf.cond(tf.reduce_any(has_unknown), redo_rows_with_unknown, lambda: ids)
+        return tf.cond(tf.reduce_any(may_differ), redo_rows_with_unknown, lambda: ids)
 
     def words_to_ids(self, words):
         """WordPiece alone: ragged [batch, (words)] strings → int32 [batch, (pieces)].

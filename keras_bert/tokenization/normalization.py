@@ -152,12 +152,21 @@ def normalize_text(texts, lowercase=True):
     on whitespace runs (`tf.strings.split`, FastWordpieceTokenizer), so the words are equal.
     """
     flat = tf.reshape(texts, [-1])
-    is_clean = tf.cast(tf.strings.regex_full_match(flat, CLEAN_ASCII), tf.int32)
-    positions = tf.dynamic_partition(tf.range(tf.size(flat)), is_clean, 2)
-    others, clean = tf.dynamic_partition(flat, is_clean, 2)
-    if lowercase:
-        clean = tf.strings.lower(clean)  # bytewise ASCII lowercasing, all these texts need
-    normalized = tf.dynamic_stitch(positions, [_normalize_unicode(others, lowercase), clean])
+    is_clean = tf.strings.regex_full_match(flat, CLEAN_ASCII)
+
+    def ascii_only():
+        return tf.strings.lower(flat) if lowercase else flat  # bytewise ASCII lowercasing
+
+    def mixed():
+        partitions = tf.cast(is_clean, tf.int32)
+        positions = tf.dynamic_partition(tf.range(tf.size(flat)), partitions, 2)
+        others, clean = tf.dynamic_partition(flat, partitions, 2)
+        if lowercase:
+            clean = tf.strings.lower(clean)
+        return tf.dynamic_stitch(positions, [_normalize_unicode(others, lowercase), clean])
+
+    # A batch of ASCII alone (most English batches) skips partitioning and the Unicode ops.
+    normalized = tf.cond(tf.reduce_all(is_clean), ascii_only, mixed)
     return tf.reshape(normalized, tf.shape(texts))
 
 

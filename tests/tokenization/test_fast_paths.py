@@ -98,7 +98,7 @@ def test_long_words_follow_googles_character_limit():
     """Google makes a word of over 200 characters [UNK]; the op counts bytes (redone rows)."""
     vocabulary = SPECIAL + ["a", "##a", "д", "##д", "x", "中"]
     texts = ["д" * 150, "д" * 200, "д" * 201, "a" * 200, "a" * 201, "x " + "д" * 120 + " x",
-             "中" * 300, "x " * 300]
+             "中" * 300, "x " * 300, "x @ x", "@ " * 150 + "x"]  # "@" is unknown
     fast = BertTokenizer(vocabulary, wordpiece_implementation="fast")
     got = fast.tokenize_to_strings(texts).to_list()
     for text, pieces in zip(texts, got):
