@@ -4,6 +4,7 @@ each in its own process, stored in benchmarks/results.json and written into the 
     python -m benchmarks                 # the full run (bert_mini / bert_small; long on a small CPU)
     python -m benchmarks --quick         # a few minutes: bert_tiny, few units per round
     python -m benchmarks --only serving  # rerun some comparisons, keep the other stored records
+    python -m benchmarks --job "finetuning bert_mini XLA on"  # rerun the jobs whose label has this
     python -m benchmarks --table-only    # rewrite the README table from the stored results
 
 Comparisons (one subprocess each; see each module's docstring for what is compared and how):
@@ -86,6 +87,9 @@ def main():
     )
     parser.add_argument("--quick", action="store_true", help="bert_tiny and few units per round (a few minutes)")
     parser.add_argument("--only", nargs="+", choices=KINDS, help="run these comparisons, keep the other stored records")
+    parser.add_argument("--job", action="append", metavar="TEXT",
+                        help="run only the jobs whose label contains TEXT (repeatable; labels are printed "
+                             "as '== LABEL'); a new record replaces the stored one of the same benchmark")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds per contender (at least 5)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed rounds per contender")
     parser.add_argument("--threads", type=int, default=os.cpu_count(),
@@ -108,6 +112,10 @@ def main():
                         "--warmup", str(args.warmup)] + (["--quick"] if args.quick else [])
     timeout = args.timeout or (900 if args.quick else 7200)
     selected = [job for job in jobs(args.quick) if not args.only or job[0] in args.only]
+    if args.job:
+        selected = [job for job in selected if any(text in job[1] for text in args.job)]
+        if not selected:
+            parser.error(f"no job label contains {args.job}; labels: {[label for _, label, _ in jobs(args.quick)]}")
     records, outcomes = [], {}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
@@ -116,11 +124,11 @@ def main():
             outcomes[label] = outcome
             records += new
 
-    if args.only and args.results.exists():
-        kept = [r for r in json.loads(args.results.read_text(encoding="utf-8"))
-                if _kind(r) not in args.only]
-        records = kept + records
-    records.sort(key=lambda record: KINDS.index(_kind(record)) if _kind(record) in KINDS else len(KINDS))
+    if (args.only or args.job) and args.results.exists():
+        stored = json.loads(args.results.read_text(encoding="utf-8"))
+        records = merge_records(stored, records, replaced_kinds=() if args.job else args.only)
+    else:
+        records = merge_records([], records)
     args.results.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwrote {len(records)} records to {args.results} ({time.perf_counter() - started:.0f} s)")
     if not args.no_readme and records:
@@ -131,6 +139,17 @@ def main():
             print(f"{label}: {outcome}")
     if "failed" in outcomes.values():
         sys.exit(1)
+
+
+def merge_records(stored, new, replaced_kinds=()):
+    """`new` records, and the `stored` ones they do not replace, in KINDS order.
+
+    A new record replaces the stored record of the same benchmark; every stored record of a
+    kind in `replaced_kinds` goes too (`--only`: that comparison was rerun as a whole).
+    """
+    names = {record["benchmark"] for record in new}
+    kept = [r for r in stored if r["benchmark"] not in names and _kind(r) not in replaced_kinds]
+    return sorted(kept + new, key=lambda record: KINDS.index(_kind(record)) if _kind(record) in KINDS else len(KINDS))
 
 
 def _kind(record):
