@@ -52,11 +52,11 @@ class BertInputPacker(tf.Module):
         segments = [self._as_ragged_ids(segment) for segment in segments]
         if len(segments) not in (1, 2):
             raise KerasBertError(f"can pack one or two segments, got {len(segments)}")
-        budget = int(seq_length) - len(segments) - 1  # room left after [CLS] and the [SEP]s
+        seq_length = int(seq_length)
+        budget = seq_length - len(segments) - 1  # room left after [CLS] and the [SEP]s
         if budget < len(segments):
             raise KerasBertError(f"seq_length={seq_length} leaves no room for tokens")
 
-        seq_length = int(seq_length)
         lengths = [segment.row_lengths() for segment in segments]
         if len(segments) == 1:
             kept = [tf.minimum(lengths[0], budget)]
@@ -94,11 +94,11 @@ class BertInputPacker(tf.Module):
             tf.fill([batch_size * len(separators)], self.sep_id),
         )
         input_mask = tf.sequence_mask(separators[-1] + 1, seq_length, dtype=tf.int32)
-        features = {
-            "input_word_ids": word_ids,
-            "input_mask": input_mask,
-            "input_type_ids": input_mask - tf.sequence_mask(separators[0] + 1, seq_length, dtype=tf.int32),
-        }
+        if len(segments) == 1:
+            input_type_ids = tf.zeros_like(input_mask)
+        else:  # 1 from the first [SEP] (excluded) to the last (included)
+            input_type_ids = input_mask - tf.sequence_mask(separators[0] + 1, seq_length, dtype=tf.int32)
+        features = {"input_word_ids": word_ids, "input_mask": input_mask, "input_type_ids": input_type_ids}
         return features, truncated
 
     @staticmethod
