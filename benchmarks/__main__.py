@@ -124,11 +124,9 @@ def main():
             outcomes[label] = outcome
             records += new
 
-    if (args.only or args.job) and args.results.exists():
-        stored = json.loads(args.results.read_text(encoding="utf-8"))
-        records = merge_records(stored, records, replaced_kinds=() if args.job else args.only)
-    else:
-        records = merge_records([], records)
+    partial = (args.only or args.job) and args.results.exists()
+    stored = json.loads(args.results.read_text(encoding="utf-8")) if partial else []
+    records = merge_records(stored, records, replaced_kinds=() if args.job else (args.only or ()))
     args.results.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwrote {len(records)} records to {args.results} ({time.perf_counter() - started:.0f} s)")
     if not args.no_readme and records:
